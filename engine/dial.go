@@ -1,0 +1,109 @@
+// dial.go holds the opening of server connections: dial, authenticate, enroll on a loop.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// dial opens one server for the pool and enrolls it on loop target (any
+// loop when nil). It runs on its own goroutine; the pool already counted
+// the server in total.
+func (p *pool) dial(target *loopState) {
+	s, nc, err := p.connect()
+	if err != nil {
+		p.e.stats.connectFailures.Add(1)
+		p.e.log.Warn("cannot connect to server", "host", p.cfg.host, "port", p.cfg.port,
+			"database", p.cfg.dbname, "user", p.cfg.serverUser, "err", err)
+		p.dropped(nil, err)
+		return
+	}
+	ctx := gnet.NewContext(context.Background(), s)
+	if target != nil {
+		_, err = target.el.Enroll(ctx, nc)
+	} else {
+		_, err = p.e.eng.Register(gnet.NewNetConnContext(ctx, nc))
+	}
+	if err != nil {
+		_ = nc.Close()
+		p.e.log.Warn("cannot enroll server connection", "err", err)
+		p.dropped(nil, err)
+		return
+	}
+	p.e.stats.serversOpened.Add(1)
+}
+
+// connect dials and authenticates a server with connect_timeout, and
+// returns the authenticated socket, ready for its first query.
+func (p *pool) connect() (*server, net.Conn, error) {
+	cfg, err := pgconn.ParseConfig("sslmode=disable")
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot build connection settings: %w", err)
+	}
+	cfg.Host, cfg.Port = p.cfg.host, uint16(p.cfg.port)
+	cfg.User, cfg.Password, cfg.Database = p.cfg.serverUser, p.cfg.serverPassword, p.cfg.dbname
+	cfg.TLSConfig, cfg.Fallbacks = nil, nil
+	cfg.RuntimeParams = map[string]string{}
+	cfg.ConnectTimeout = p.cfg.connectTimeout
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.connectTimeout)
+	defer cancel()
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	hj, err := conn.Hijack()
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot take over server connection: %w", err)
+	}
+	s := &server{
+		pool:     p,
+		state:    svConnecting,
+		txStatus: 'I',
+		cancel:   &cancelTarget{addr: hostPort(p.cfg.host, p.cfg.port), pid: hj.PID, key: hj.SecretKey},
+		created:  time.Now(),
+	}
+	for k, v := range hj.ParameterStatuses {
+		s.params = s.params.set(k, v)
+	}
+	for i := range s.params {
+		s.params[i].display = k2display(s.params[i], hj.ParameterStatuses)
+		s.params[i].reported = true
+	}
+	p.mu.Lock()
+	if p.defs == nil {
+		p.defs = s.params.clone()
+	}
+	p.mu.Unlock()
+	return s, hj.Conn, nil
+}
+
+// k2display keeps PostgreSQL's own spelling of a reported name.
+func k2display(p param, reported map[string]string) string {
+	for k := range reported {
+		if len(k) == len(p.name) && equalFoldASCII(k, p.name) {
+			return k
+		}
+	}
+	return p.display
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,50 @@
+// Package engine is pgdogd's reactor: gnet event loops, client and server state machines, and the pools.
+//
+// # Loops, clients and servers
+//
+// gnet runs `workers` event loops. A client connection is accepted onto one
+// loop (least connections first) and stays there. A server connection is
+// dialed and authenticated by a goroutine (with connect_timeout), then
+// enrolled on the loop of the client that needs it. Forwarding therefore
+// never leaves the loop: the client's frames are peeked from gnet's read
+// buffer, bounds-checked in place and written to the server in one
+// synchronous write, and the server's replies travel back the same way. No
+// copy, no task queue, no lock per message. Only the frames pgdogd must read
+// (ReadyForQuery, ParameterStatus, Terminate) are looked at; the rest is
+// streamed, so a frame larger than gnet's read buffer never has to be held
+// whole.
+//
+// # How pools are split across loops
+//
+// A pool is one (user, database) pair with a single size limit. Its servers
+// are not pinned to a loop share: each server lives on the loop where it was
+// last needed, and the pool keeps one idle stack per loop under the pool's
+// mutex (taken once per checkout and once per release, never per message).
+//
+// A client on loop L that needs a server:
+//  1. takes an idle server of loop L (the fast path, no syscall);
+//  2. otherwise, when the pool is below its size, dials a new server for L;
+//  3. otherwise takes an idle server of another loop M and migrates it: on
+//     M the socket is dup'ed and dropped from M's poller (no FIN is sent, the
+//     PostgreSQL session is untouched), and the duplicate is enrolled on L;
+//  4. otherwise waits in the pool's FIFO queue.
+//
+// So a client never waits while an idle server exists on any loop. A server
+// released on loop L goes to the oldest waiter on L; when L has no waiter it
+// migrates to the oldest waiter elsewhere. A waiter that has waited longer
+// than crossLoopAfter is served first whatever its loop, so the preference
+// for same-loop hand-overs cannot starve a loop: the extra wait it can cause
+// is bounded by crossLoopAfter plus one transaction. checkout_timeout bounds
+// every wait; the client then receives an ErrorResponse and is closed.
+//
+// # Transaction and session mode
+//
+// In transaction mode a server is linked at a transaction's first message and
+// released when it has answered every Query, Sync and FunctionCall the client
+// sent (pipelining-safe), no Parse/Bind/Execute is left unsynced, and its
+// ReadyForQuery says idle. The client's startup parameters are applied to the
+// server at link time with one SET query whose replies are swallowed. In
+// session mode the server stays linked until the client leaves, then runs
+// DISCARD ALL before going back to the pool. A server left mid-transaction by
+// a departing client is closed, never pooled.
+package engine

@@ -1,0 +1,174 @@
+// engine.go holds the Engine: gnet's event handler, its start and its graceful stop.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/config"
+)
+
+// Engine is one running pgdogd: its listener, loops, pools and clients.
+type Engine struct {
+	gnet.BuiltinEventEngine
+
+	cfg   atomic.Pointer[config.Config]
+	pools atomic.Pointer[poolSet]
+	eng   gnet.Engine
+	log   *slog.Logger
+
+	loopsMu sync.Mutex
+	loops   []*loopState // indexed by loopState.idx, appended on first sight
+
+	clients  registry // every client, by cancel key
+	shutdown atomic.Bool
+	stopped  chan struct{}
+	booted   chan struct{}
+	stats    Stats
+	maxMsg   int
+}
+
+// New builds an Engine from a loaded configuration. Nothing listens yet.
+func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Engine{log: log, stopped: make(chan struct{}), booted: make(chan struct{})}
+	e.cfg.Store(cfg)
+	ps, err := buildPools(e, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	e.pools.Store(ps)
+	e.maxMsg = cfg.General.MaxMessageSize
+	if e.maxMsg <= 0 {
+		e.maxMsg = 64 << 20
+	}
+	e.clients.init()
+	return e, nil
+}
+
+// Config returns the configuration in force.
+func (e *Engine) Config() *config.Config { return e.cfg.Load() }
+
+// Run listens and serves until Shutdown or a fatal error. It blocks.
+func (e *Engine) Run() error {
+	g := e.cfg.Load().General
+	addr := fmt.Sprintf("tcp://%s:%d", g.Host, g.Port)
+	go e.janitor()
+	err := gnet.Run(e, addr,
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(g.Workers),
+		gnet.WithLoadBalancing(gnet.LeastConnections),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithReuseAddr(true),
+		gnet.WithLogger(gnetLogger{e.log}),
+	)
+	close(e.stopped)
+	if err != nil {
+		return fmt.Errorf("cannot serve on %s: %w", addr, err)
+	}
+	return nil
+}
+
+// Booted is closed once the listener accepts connections.
+func (e *Engine) Booted() <-chan struct{} { return e.booted }
+
+// OnBoot records the gnet engine handle.
+func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
+	e.eng = eng
+	g := e.cfg.Load().General
+	e.log.Info("pgdogd listening", "host", g.Host, "port", g.Port, "workers", g.Workers)
+	close(e.booted)
+	return gnet.None
+}
+
+// OnOpen starts a client, or finishes a server's enrolment on its loop.
+func (e *Engine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	ls := e.loopOf(c)
+	if s, ok := c.Context().(*server); ok {
+		s.opened(c, ls)
+		return nil, gnet.None
+	}
+	cl := newClient(e, c, ls)
+	c.SetContext(cl)
+	if e.shutdown.Load() {
+		return cl.fatalBytes(codec.CodeCannotConnectNow, "pgdogd is shutting down"), gnet.Close
+	}
+	e.stats.clientsOpened.Add(1)
+	return nil, gnet.None
+}
+
+// OnTraffic dispatches a read to its client or server state machine.
+func (e *Engine) OnTraffic(c gnet.Conn) gnet.Action {
+	switch x := c.Context().(type) {
+	case *client:
+		return x.onTraffic()
+	case *server:
+		return x.onTraffic(c)
+	}
+	return gnet.Close
+}
+
+// OnClose tears down a client or a server.
+func (e *Engine) OnClose(c gnet.Conn, err error) gnet.Action {
+	switch x := c.Context().(type) {
+	case *client:
+		x.onClose(err)
+	case *server:
+		x.onClose(c, err)
+	}
+	return gnet.None
+}
+
+// Shutdown stops taking clients, lets transactions in flight finish within
+// shutdown_timeout, closes everyone and stops the loops.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	if !e.shutdown.CompareAndSwap(false, true) {
+		return errors.New("cannot shut down: already shutting down")
+	}
+	timeout := e.cfg.Load().General.ShutdownTimeout
+	e.log.Info("shutting down", "timeout", timeout)
+	deadline := time.Now().Add(timeout)
+	for {
+		e.clients.each(func(cl *client) { cl.closeIfIdle() })
+		if e.stats.linked.Load() == 0 || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			deadline = time.Now()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if n := e.stats.linked.Load(); n > 0 {
+		e.log.Warn("shutdown timeout: closing clients in a transaction", "clients", n)
+	}
+	e.pools.Load().closeAll()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return e.eng.Stop(stopCtx)
+}
+
+// Stopped is closed when Run has returned.
+func (e *Engine) Stopped() <-chan struct{} { return e.stopped }
+
+// Reload re-reads both configuration files. For now only the parts that
+// need no pool rebuild are taken; a file with errors changes nothing.
+func (e *Engine) Reload() {
+	old := e.cfg.Load()
+	cfg, err := config.Load(old.ConfigPath, old.UsersPath)
+	if err != nil {
+		e.log.Error("reload refused: configuration has errors", "err", err)
+		return
+	}
+	e.log.Info("configuration reloaded", "config", cfg.ConfigPath, "users", cfg.UsersPath)
+}

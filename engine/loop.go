@@ -1,0 +1,61 @@
+// loop.go holds per-event-loop state: the loop's index, its handle and its scratch buffer.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// loopState is owned by one gnet event loop; only that loop's goroutine
+// touches its fields after creation.
+type loopState struct {
+	idx int
+	el  gnet.EventLoop
+	// scratch is reused for messages pgdogd builds on this loop. It is valid
+	// until the next use on the same loop: write it out before returning.
+	scratch []byte
+}
+
+// loopOf returns the state of c's loop, registering the loop on first
+// sight. Called from OnOpen only (a cold path).
+func (e *Engine) loopOf(c gnet.Conn) *loopState {
+	el := c.EventLoop()
+	e.loopsMu.Lock()
+	defer e.loopsMu.Unlock()
+	for _, ls := range e.loops {
+		if ls.el == el {
+			return ls
+		}
+	}
+	ls := &loopState{idx: len(e.loops), el: el, scratch: make([]byte, 0, 4096)}
+	e.loops = append(e.loops, ls)
+	return ls
+}
+
+// numLoops is the number of loop slots pools keep idle stacks for.
+func (e *Engine) numLoops() int {
+	return max(e.cfg.Load().General.Workers, 1)
+}
+
+// run executes f on the loop; it is dropped when the engine stopped.
+func (ls *loopState) run(f func()) {
+	_ = ls.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		f()
+		return nil
+	}))
+}
+
+// gnetLogger sends gnet's own logs to slog.
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...)) }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...)) }
+
+// maxMessage is the largest frame accepted from a client (max_message_size).
+func (e *Engine) maxMessage() int { return e.maxMsg }

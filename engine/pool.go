@@ -1,0 +1,228 @@
+// pool.go holds a pool of server connections for one (user, database) pair: checkout, release, waiters.
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pgdogd/pgdogd/engine/auth"
+	"github.com/pgdogd/pgdogd/engine/config"
+)
+
+// crossLoopAfter is how long a waiter may be passed over in favour of
+// same-loop waiters before any release serves it first (see doc.go).
+const crossLoopAfter = 5 * time.Millisecond
+
+// poolConfig is what a pool needs from the configuration, resolved once.
+type poolConfig struct {
+	user, database  string // as clients name them
+	serverUser      string
+	serverPassword  string
+	host            string
+	port            int
+	dbname          string // on the server
+	size, minSize   int
+	mode            config.Mode
+	connectTimeout  time.Duration
+	checkoutTimeout time.Duration
+	idleTimeout     time.Duration
+	lifetime        time.Duration
+}
+
+// pool is one (user, database) pair's servers. Fields under mu are shared by
+// every loop; the idle stacks are indexed by loop.
+type pool struct {
+	e   *Engine
+	cfg poolConfig
+
+	mu       sync.Mutex
+	idle     [][]*server // per loop, LIFO
+	total    int         // servers open, connecting or migrating
+	waiters  []*client   // FIFO
+	defs     params      // parameters a fresh server reports; nil until the first connects
+	closed   bool
+	lastErr  error
+	lastFail time.Time
+	secret   auth.Secret // the users.toml password clients authenticate against
+}
+
+func newPool(e *Engine, cfg poolConfig) *pool {
+	return &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops())}
+}
+
+// checkout is called on cl's loop. It returns an idle server of that loop,
+// or nil after arranging for one to arrive (dial, migration or queue); the
+// server then reaches cl through serve.
+func (p *pool) checkout(cl *client) *server {
+	li := cl.loop.idx
+	p.mu.Lock()
+	if s := p.popIdle(li); s != nil {
+		p.mu.Unlock()
+		return s
+	}
+	cl.waitStart = time.Now()
+	p.waiters = append(p.waiters, cl)
+	if p.total < p.cfg.size && !p.closed {
+		p.total++
+		p.mu.Unlock()
+		go p.dial(cl.loop)
+		return nil
+	}
+	for j := range p.idle {
+		if s := p.popIdle(j); s != nil {
+			p.mu.Unlock()
+			s.migrate(cl.loop)
+			return nil
+		}
+	}
+	p.mu.Unlock()
+	return nil
+}
+
+// popIdle takes the most recently used idle server of loop li. Caller holds mu.
+func (p *pool) popIdle(li int) *server {
+	st := p.idle[li]
+	if len(st) == 0 {
+		return nil
+	}
+	s := st[len(st)-1]
+	st[len(st)-1] = nil
+	p.idle[li] = st[:len(st)-1]
+	return s
+}
+
+// release gives back a clean server, on its own loop: to a waiter of the
+// same loop, to a waiter elsewhere (by migration), or to the idle stack.
+func (p *pool) release(s *server) {
+	p.mu.Lock()
+	if p.closed || s.expired(time.Now()) {
+		p.mu.Unlock()
+		s.close("released after pool closed or lifetime over")
+		return
+	}
+	w := p.pickWaiter(s.loop.idx)
+	if w == nil {
+		s.idleSince = time.Now()
+		s.setState(svIdle)
+		p.idle[s.loop.idx] = append(p.idle[s.loop.idx], s)
+		p.mu.Unlock()
+		return
+	}
+	if w.loop != s.loop {
+		p.mu.Unlock()
+		s.migrate(w.loop)
+		return
+	}
+	p.removeWaiter(w)
+	p.mu.Unlock()
+	w.serve(s)
+}
+
+// pickWaiter chooses who a server released on loop li should go to. Caller holds mu.
+func (p *pool) pickWaiter(li int) *client {
+	if len(p.waiters) == 0 {
+		return nil
+	}
+	oldest := p.waiters[0]
+	if oldest.loop.idx == li || time.Since(oldest.waitStart) > crossLoopAfter {
+		return oldest
+	}
+	for _, w := range p.waiters {
+		if w.loop.idx == li {
+			return w
+		}
+	}
+	for _, w := range p.waiters {
+		if !w.expecting {
+			w.expecting = true
+			return w
+		}
+	}
+	return oldest
+}
+
+// removeWaiter drops cl from the queue. Caller holds mu.
+func (p *pool) removeWaiter(cl *client) bool {
+	for i, w := range p.waiters {
+		if w == cl {
+			copy(p.waiters[i:], p.waiters[i+1:])
+			p.waiters[len(p.waiters)-1] = nil
+			p.waiters = p.waiters[:len(p.waiters)-1]
+			return true
+		}
+	}
+	return false
+}
+
+// cancelWait is called on cl's loop when a waiting client leaves.
+func (p *pool) cancelWait(cl *client) {
+	p.mu.Lock()
+	p.removeWaiter(cl)
+	p.mu.Unlock()
+}
+
+// arrived is called on s's loop when a dialed or migrated server is enrolled there.
+func (p *pool) arrived(s *server) {
+	p.release(s)
+}
+
+// dropped accounts for a server that is gone (closed, or failed to connect).
+func (p *pool) dropped(s *server, connErr error) {
+	p.mu.Lock()
+	p.total--
+	if s != nil && s.loop != nil {
+		st := p.idle[s.loop.idx]
+		for i, x := range st {
+			if x == s {
+				p.idle[s.loop.idx] = append(st[:i], st[i+1:]...)
+				break
+			}
+		}
+	}
+	var failed []*client
+	if connErr != nil {
+		p.lastErr, p.lastFail = connErr, time.Now()
+		if p.total == 0 {
+			failed, p.waiters = p.waiters, nil
+		}
+	} else if len(p.waiters) > 0 && p.total < p.cfg.size && !p.closed {
+		p.total++
+		go p.dial(p.waiters[0].loop)
+	}
+	p.mu.Unlock()
+	for _, cl := range failed {
+		cl.loop.run(func() { cl.connectFailed(connErr) })
+	}
+}
+
+// params returns the parameters a fresh server reports, or nil before the first one connected.
+func (p *pool) params() params {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.defs
+}
+
+// counts reports the pool's servers by state, for SHOW POOLS and metrics.
+func (p *pool) counts() (idle, total, waiting int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, st := range p.idle {
+		idle += len(st)
+	}
+	return idle, p.total, len(p.waiters)
+}
+
+// close stops the pool: idle servers are closed now, busy ones at release.
+func (p *pool) close() {
+	p.mu.Lock()
+	p.closed = true
+	var idle []*server
+	for i, st := range p.idle {
+		idle = append(idle, st...)
+		p.idle[i] = nil
+	}
+	p.mu.Unlock()
+	for _, s := range idle {
+		s.loop.run(func() { s.close("pool closed") })
+	}
+}

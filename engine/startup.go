@@ -1,0 +1,203 @@
+// startup.go holds a client's startup: the first packet, authentication, and the greeting after it.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/auth"
+)
+
+// newestMinor is the newest protocol 3.x minor version pgdogd speaks.
+const newestMinor = 2
+
+// readStartup parses the first packet of a connection.
+func (cl *client) readStartup() gnet.Action {
+	buf, _ := cl.conn.Peek(-1)
+	st, n, err := codec.ParseStartup(buf)
+	if err != nil {
+		return cl.violation(fmt.Sprintf("invalid startup packet: %v", err))
+	}
+	if n == 0 {
+		return gnet.None
+	}
+	_, _ = cl.conn.Discard(n)
+	switch st.Kind {
+	case codec.SSLRequest, codec.GSSENCRequest:
+		// No TLS yet: refuse, and refuse bytes sent before our answer.
+		if len(buf) > n {
+			return cl.violation("unexpected data after SSL or GSS encryption request")
+		}
+		_, _ = cl.conn.Write([]byte{'N'})
+		return gnet.None
+	case codec.CancelRequest:
+		cl.e.cancel(cancelKeyOf(st.ProcessID, st.SecretKey))
+		cl.setState(clClosed)
+		return gnet.Close
+	case codec.StartupMessage:
+		return cl.startup(&st)
+	}
+	return cl.violation("unsupported startup packet")
+}
+
+// startup checks the database and user, records the client's settings and begins authentication.
+func (cl *client) startup(st *codec.Startup) gnet.Action {
+	cl.user = st.Get("user")
+	cl.database = st.Get("database")
+	if cl.database == "" {
+		cl.database = cl.user
+	}
+	if r := st.Get("replication"); r != "" && r != "false" && r != "off" && r != "0" {
+		cl.fatal(codec.CodeFeatureNotSupported, "replication connections are not supported by pgdogd")
+		return gnet.None
+	}
+	ps := cl.e.pools.Load()
+	if !ps.hasDatabase(cl.database) {
+		cl.fatal(codec.CodeInvalidCatalog, fmt.Sprintf("database %q does not exist", cl.database))
+		return gnet.None
+	}
+	if err := cl.readParams(st); err != nil {
+		cl.fatal(codec.CodeInvalidParameterValue, err.Error())
+		return gnet.None
+	}
+	out := cl.loop.scratch[:0]
+	if unknown := unknownProtocolOptions(st); st.Minor > newestMinor || len(unknown) > 0 {
+		out = codec.AppendNegotiateProtocolVersion(out, uint32(min(int(st.Minor), newestMinor)), unknown)
+	}
+	cl.pool = ps.get(cl.user, cl.database)
+	method := auth.Method(cl.e.cfg.Load().General.AuthType)
+	if cl.pool == nil && method == "trust" {
+		cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))
+		return gnet.None
+	}
+	var secret auth.Secret
+	if cl.pool != nil {
+		secret = cl.pool.secret
+	}
+	cl.x = auth.NewExchange(method, cl.user, secret, cl.pool != nil)
+	out, done := cl.x.Begin(out)
+	_, _ = cl.conn.Write(out)
+	cl.loop.scratch = out[:0]
+	cl.setState(clAuth)
+	if done {
+		cl.authenticated()
+	}
+	return gnet.None
+}
+
+// readParams records the settings a client sends at startup, options included.
+func (cl *client) readParams(st *codec.Startup) error {
+	for _, p := range st.Params {
+		switch {
+		case p.Name == "user" || p.Name == "database" || p.Name == "replication":
+		case strings.HasPrefix(p.Name, "_pq_."):
+		case p.Name == "options":
+			opts, ok := parseOptions(p.Value)
+			if !ok {
+				return fmt.Errorf("invalid options startup parameter %q: only -c name=value and --name=value are accepted", p.Value)
+			}
+			for _, o := range opts {
+				cl.params = cl.params.set(o.name, o.value)
+			}
+		default:
+			if readOnlyNames[strings.ToLower(p.Name)] {
+				return fmt.Errorf("parameter %q cannot be set", p.Name)
+			}
+			cl.params = cl.params.set(p.Name, p.Value)
+		}
+	}
+	return nil
+}
+
+// unknownProtocolOptions lists the _pq_ options pgdogd does not know (all of them).
+func unknownProtocolOptions(st *codec.Startup) []string {
+	var out []string
+	for _, p := range st.Params {
+		if strings.HasPrefix(p.Name, "_pq_.") {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// readAuth feeds one password or SASL message to the exchange.
+func (cl *client) readAuth() gnet.Action {
+	buf, _ := cl.conn.Peek(-1)
+	typ, size, complete, err := codec.NextFrame(buf, maxAuthMessage)
+	if err != nil {
+		return cl.violation(fmt.Sprintf("invalid authentication message: %v", err))
+	}
+	if !complete {
+		return gnet.None
+	}
+	if typ != codec.MsgPassword {
+		return cl.violation(fmt.Sprintf("expected password response, got message type %d", typ))
+	}
+	out, done, err := cl.x.Step(cl.loop.scratch[:0], buf[codec.HeaderLen:size])
+	_, _ = cl.conn.Discard(size)
+	if err != nil {
+		if errors.Is(err, auth.ErrProtocol) {
+			return cl.violation(fmt.Sprintf("invalid authentication message: %v", err))
+		}
+		cl.e.stats.authFailures.Add(1)
+		cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))
+		return gnet.None
+	}
+	if len(out) > 0 {
+		_, _ = cl.conn.Write(out)
+		cl.loop.scratch = out[:0]
+	}
+	if done {
+		cl.authenticated()
+	}
+	return gnet.None
+}
+
+// maxAuthMessage bounds a password or SASL message (PostgreSQL allows 64 KiB less a little).
+const maxAuthMessage = 65536
+
+// authenticated sends AuthenticationOk, then the greeting once the pool knows its servers' parameters.
+func (cl *client) authenticated() {
+	cl.x = nil
+	if cl.pool == nil {
+		panic("BUG: authenticated a client without a pool")
+	}
+	cl.e.clients.add(cl)
+	_, _ = cl.conn.Write(codec.AppendAuthOK(cl.loop.scratch[:0]))
+	if cl.pool.params() != nil {
+		cl.ready()
+		cl.setState(clIdle)
+		return
+	}
+	cl.setState(clParams)
+	if s := cl.pool.checkout(cl); s != nil {
+		cl.serve(s)
+	}
+}
+
+// ready sends ParameterStatus (the server's values, overridden by the
+// client's own), BackendKeyData and ReadyForQuery.
+func (cl *client) ready() {
+	b := cl.loop.scratch[:0]
+	defs := cl.pool.params()
+	for _, d := range defs {
+		v := d.value
+		if own, ok := cl.params.get(d.name); ok {
+			v = own
+		}
+		b = codec.AppendParameterStatus(b, d.display, v)
+	}
+	for _, p := range cl.params {
+		if p.reported && !defs.has(p.name) {
+			b = codec.AppendParameterStatus(b, p.display, p.value)
+		}
+	}
+	b = codec.AppendBackendKeyData(b, cl.key.pid, cl.key.secret[:])
+	b = codec.AppendReadyForQuery(b, 'I')
+	_, _ = cl.conn.Write(b)
+	cl.loop.scratch = b[:0]
+}
