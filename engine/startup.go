@@ -19,6 +19,10 @@ const newestMinor = 2
 func (cl *client) readStartup() gnet.Action {
 	buf, _ := cl.conn.Peek(-1)
 	st, n, err := codec.ParseStartup(buf)
+	if errors.Is(err, codec.ErrNoUser) {
+		cl.fatal(codec.CodeInvalidAuthSpec, "no PostgreSQL user name specified in startup packet")
+		return gnet.None
+	}
 	if err != nil {
 		return cl.violation(fmt.Sprintf("invalid startup packet: %v", err))
 	}

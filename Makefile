@@ -1,0 +1,40 @@
+# pgdogd: build, test, demo and benchmarks.
+GO        ?= go
+BIN       := bin/pgdogd
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build test vet lint unit integration demo bench fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/pgdogd
+
+vet:
+	$(GO) vet ./...
+
+lint: vet
+	$(STATICCHECK) ./...
+
+# test: static checks, then every test (unit and integration against real PostgreSQL) under the race detector.
+test: lint
+	bash scripts/need-postgres.sh
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /testsuite)
+
+integration: build
+	$(GO) test -race -count=1 -timeout 20m -v ./testsuite/
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	bash perf/bench.sh
+	$(GO) test -run '^$$' -bench . -benchmem ./perf/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzNextFrame -fuzztime 30s ./codec/
+	$(GO) test -run '^$$' -fuzz FuzzParseStartup -fuzztime 30s ./codec/
+
+clean:
+	rm -rf bin perf/results

@@ -1,0 +1,64 @@
+// Builders for frontend messages: what the proxy sends to servers, and test clients.
+package codec
+
+import "encoding/binary"
+
+// AppendQuery appends a simple-protocol Query.
+func AppendQuery(dst []byte, sql string) []byte {
+	dst, start := beginMsg(dst, MsgQuery)
+	dst = appendCString(dst, sql)
+	return finishMsg(dst, start)
+}
+
+// AppendTerminate appends Terminate.
+func AppendTerminate(dst []byte) []byte {
+	return append(dst, MsgTerminate, 0, 0, 0, 4)
+}
+
+// AppendSync appends Sync.
+func AppendSync(dst []byte) []byte {
+	return append(dst, MsgSync, 0, 0, 0, 4)
+}
+
+// AppendPassword appends a PasswordMessage (cleartext or "md5..." hash).
+func AppendPassword(dst []byte, password string) []byte {
+	dst, start := beginMsg(dst, MsgPassword)
+	dst = appendCString(dst, password)
+	return finishMsg(dst, start)
+}
+
+// AppendCancelRequest appends a CancelRequest (untyped startup packet).
+// key is 4 bytes for protocol 3.0 and up to MaxCancelKeyLen bytes for 3.2.
+func AppendCancelRequest(dst []byte, pid uint32, key []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(12+len(key)))
+	dst = binary.BigEndian.AppendUint32(dst, codeCancel)
+	dst = binary.BigEndian.AppendUint32(dst, pid)
+	return append(dst, key...)
+}
+
+// AppendSSLRequest appends an SSLRequest.
+func AppendSSLRequest(dst []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, startupHead)
+	return binary.BigEndian.AppendUint32(dst, codeSSL)
+}
+
+// AppendGSSENCRequest appends a GSSENCRequest.
+func AppendGSSENCRequest(dst []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, startupHead)
+	return binary.BigEndian.AppendUint32(dst, codeGSSENC)
+}
+
+// AppendStartupMessage appends a StartupMessage for protocol major.minor
+// with params in order, then the final terminator.
+func AppendStartupMessage(dst []byte, major, minor uint16, params ...Param) []byte {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(major)<<16|uint32(minor))
+	for _, p := range params {
+		dst = appendCString(dst, p.Name)
+		dst = appendCString(dst, p.Value)
+	}
+	dst = append(dst, 0)
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start))
+	return dst
+}
