@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/pgdogd/pgdogd/engine"
@@ -25,6 +26,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("c", "pgdog.toml", "path to pgdog.toml")
 	usersPath := fs.String("u", "users.toml", "path to users.toml")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pgdogd [-c pgdog.toml] [-u users.toml] [configcheck]")
 		fs.PrintDefaults()
@@ -57,6 +59,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "pgdogd: unknown command %q\n", fs.Arg(0))
 		return 2
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "pgdogd: cannot create CPU profile: %v\n", err)
+			return 1
+		}
+		defer func() { _ = f.Close() }()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "pgdogd: cannot start CPU profile: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return serve(cfg, log)
 }

@@ -1,0 +1,184 @@
+// Package config loads pgdogd's configuration from PgDog's two files, pgdog.toml and users.toml.
+package config
+
+import "time"
+
+// Mode is a pooler mode: how long a client keeps its server connection.
+type Mode string
+
+// Pooler modes.
+const (
+	ModeTransaction Mode = "transaction" // server connection held for one transaction
+	ModeSession     Mode = "session"     // server connection held for the client's whole session
+)
+
+// General holds pgdog.toml's [general] section after defaults and environment overrides.
+// Times are read from the file in milliseconds.
+type General struct {
+	Host    string
+	Port    int
+	Workers int
+
+	DefaultPoolSize, MinPoolSize int
+	PoolerMode                   Mode
+
+	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime         time.Duration
+	HealthcheckInterval, HealthcheckTimeout, BanTimeout, ShutdownTimeout time.Duration
+
+	AuthType                string // "scram" (default) | "md5" | "plain" | "trust"
+	PreparedStatements      string // "disabled" | "extended" (default) | "full"
+	PreparedStatementsLimit int    // per server connection; PgDog's default, math.MaxInt64, means no limit
+
+	MirrorQueue               int     // default 128
+	MirrorExposure            float64 // default 1.0, within 0..1
+	MirrorMaxTransactionBytes int     // pgdogd only, key mirror_max_transaction_size; default 4 MiB
+
+	OpenmetricsPort      int    // 0 = off
+	OpenmetricsHost      string // default "0.0.0.0", as PgDog
+	OpenmetricsNamespace string
+
+	TLSCertificate, TLSPrivateKey string
+	TLSClientRequired             bool
+
+	MaxMessageSize int // pgdogd only, key max_message_size; largest frame accepted from a client, default 64 MiB
+}
+
+// Database is one [[databases]] entry of pgdog.toml.
+type Database struct {
+	Name         string
+	Host         string
+	Port         int
+	DatabaseName string // name on the server; defaults to Name
+	Role         string // "primary" (default) | "replica"
+
+	User, Password string // server-side overrides, optional
+
+	PoolSize       int  // 0 = use the user's or general's
+	MinPoolSize    int  // meaningful only when HasMinPoolSize
+	HasMinPoolSize bool // min_pool_size was given (0 is a valid override)
+	PoolerMode     Mode // "" = inherit
+}
+
+// Mirror is one [[mirroring]] entry of pgdog.toml, with its queue length and
+// exposure already resolved from [general] when the entry leaves them out.
+type Mirror struct {
+	SourceDB, DestinationDB string
+	QueueLength             int
+	Exposure                float64
+	Level                   string // "all" (default) | "dml" | "ddl"
+}
+
+// Admin is the [admin] section (pgdog.toml, overridden by users.toml's [admin] as PgDog does).
+type Admin struct {
+	Name     string // admin database name, default "admin"
+	User     string // default "admin"
+	Password string // generated when empty (see PasswordGenerated)
+	// PasswordGenerated is true when neither file nor PGDOG_ADMIN_PASSWORD gave a
+	// password and Load made a random one, as PgDog does.
+	PasswordGenerated bool
+}
+
+// User is one [[users]] entry of users.toml: a (user, database) pair is a pool.
+type User struct {
+	Name, Database, Password string
+
+	PoolSize       int  // 0 = use the database's or general's
+	MinPoolSize    int  // meaningful only when HasMinPoolSize
+	HasMinPoolSize bool // min_pool_size was given (0 is a valid override)
+	PoolerMode     Mode // "" = inherit
+
+	ServerUser, ServerPassword string // server-side credentials, optional
+}
+
+// Config is the whole effective configuration.
+type Config struct {
+	General   General
+	Databases []Database
+	Mirrors   []Mirror
+	Admin     Admin
+	Users     []User
+
+	ConfigPath, UsersPath string
+
+	// Warnings has one line per PgDog setting that pgdogd accepts but ignores, e.g.
+	// "pgdog.toml:12: key general.query_parser is a PgDog setting pgdogd does not implement; ignored".
+	Warnings []string
+}
+
+// Database returns the entry named name: its primary when it has one, else its first entry.
+// The pointer points into c.Databases and stays valid as long as c is not modified.
+func (c *Config) Database(name string) (*Database, bool) {
+	var found *Database
+	for i := range c.Databases {
+		d := &c.Databases[i]
+		if d.Name != name {
+			continue
+		}
+		if d.Role == RolePrimary {
+			return d, true
+		}
+		if found == nil {
+			found = d
+		}
+	}
+	return found, found != nil
+}
+
+// User returns the users.toml entry for (name, database).
+// The pointer points into c.Users and stays valid as long as c is not modified.
+func (c *Config) User(name, database string) (*User, bool) {
+	for i := range c.Users {
+		if c.Users[i].Name == name && c.Users[i].Database == database {
+			return &c.Users[i], true
+		}
+	}
+	return nil, false
+}
+
+// PoolSize is the maximum server connections of the pool (u, d): user > database > general.
+// Either argument may be nil.
+func (c *Config) PoolSize(u *User, d *Database) int {
+	if u != nil && u.PoolSize > 0 {
+		return u.PoolSize
+	}
+	if d != nil && d.PoolSize > 0 {
+		return d.PoolSize
+	}
+	return c.General.DefaultPoolSize
+}
+
+// MinPoolSize is the number of server connections kept open for the pool (u, d):
+// user > database > general. Either argument may be nil.
+func (c *Config) MinPoolSize(u *User, d *Database) int {
+	if u != nil && u.HasMinPoolSize {
+		return u.MinPoolSize
+	}
+	if d != nil && d.HasMinPoolSize {
+		return d.MinPoolSize
+	}
+	return c.General.MinPoolSize
+}
+
+// PoolerMode is the pooler mode of the pool (u, d): user > database > general.
+// Either argument may be nil.
+func (c *Config) PoolerMode(u *User, d *Database) Mode {
+	if u != nil && u.PoolerMode != "" {
+		return u.PoolerMode
+	}
+	if d != nil && d.PoolerMode != "" {
+		return d.PoolerMode
+	}
+	return c.General.PoolerMode
+}
+
+// MirrorsFrom returns the mirrors whose source is database, in file order.
+// The returned slice is freshly allocated and owned by the caller.
+func (c *Config) MirrorsFrom(database string) []Mirror {
+	var out []Mirror
+	for _, m := range c.Mirrors {
+		if m.SourceDB == database {
+			out = append(out, m)
+		}
+	}
+	return out
+}

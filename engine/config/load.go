@@ -1,0 +1,175 @@
+// Load: reading pgdog.toml and users.toml into a validated Config.
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Load reads both files, applies PgDog's defaults and the PGDOG_<KEY>
+// environment overrides of [general] (e.g. PGDOG_PORT=7000,
+// PGDOG_POOLER_MODE=session; a set variable wins over the file), validates,
+// and returns every problem at once as an *Error. users.toml's [admin], when
+// present, replaces pgdog.toml's, as in PgDog. An empty usersPath means no users.
+func Load(configPath, usersPath string) (*Config, error) {
+	c := &collector{}
+	cfg := &Config{ConfigPath: configPath, UsersPath: usersPath, General: defaultGeneral()}
+
+	cf, ctop := c.readFile(configPath)
+	var uf *fileTables
+	var utop map[string]any
+	if usersPath != "" {
+		uf, utop = c.readFile(usersPath)
+	}
+
+	sections := c.splitConfig(cf, ctop)
+	src := c.decodeGeneral(cf, sections.general, &cfg.General)
+	c.applyEnv(&cfg.General, src)
+	c.checkGeneral(&cfg.General, src)
+
+	for i, t := range sections.databases {
+		cfg.Databases = append(cfg.Databases, c.decodeDatabase(cf, i, t))
+	}
+	for i, t := range sections.mirroring {
+		cfg.Mirrors = append(cfg.Mirrors, c.decodeMirror(cf, i, t, &cfg.General))
+	}
+	cfg.Admin = c.decodeAdmin(cf, sections.admin)
+	adminFile := cf
+
+	users, uadmin := c.splitUsers(uf, utop)
+	for i, t := range users {
+		cfg.Users = append(cfg.Users, c.decodeUser(uf, i, t))
+	}
+	if uadmin != nil {
+		cfg.Admin = c.decodeAdmin(uf, uadmin)
+		adminFile = uf
+	}
+
+	c.checkReferences(cfg, cf, uf, adminFile)
+	if len(c.problems) > 0 {
+		sortByPlace(c.problems)
+		return nil, &Error{Problems: c.problems}
+	}
+	if err := fillAdminPassword(&cfg.Admin); err != nil {
+		return nil, err
+	}
+	cfg.Warnings = c.warningTexts()
+	return cfg, nil
+}
+
+// readFile reads and parses one TOML file. On failure it records a problem and
+// returns the file with empty tables, so that the other file is still checked.
+func (c *collector) readFile(path string) (*fileTables, map[string]any) {
+	f := &fileTables{name: filepath.Base(path), lines: keyLines{}}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		c.add(Problem{File: f.name, Msg: "cannot read file: " + err.Error()})
+		return f, nil
+	}
+	text := string(data)
+	f.lines = scanKeyLines(text)
+	top := map[string]any{}
+	if _, err := toml.Decode(text, &top); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			c.add(Problem{File: f.name, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message})
+		} else {
+			c.add(Problem{File: f.name, Msg: "cannot parse: " + err.Error()})
+		}
+		return f, nil
+	}
+	f.parsed = true
+	return f, top
+}
+
+// configSections are the parts of pgdog.toml that pgdogd reads.
+type configSections struct {
+	general, admin       map[string]any
+	databases, mirroring []map[string]any
+}
+
+// splitConfig sorts pgdog.toml's top-level keys into sections, warning about
+// PgDog-only sections and reporting unknown ones.
+func (c *collector) splitConfig(f *fileTables, top map[string]any) configSections {
+	var s configSections
+	for _, k := range sortedKeys(top) {
+		switch k {
+		case "general":
+			s.general = c.table(f, k, top[k])
+		case "admin":
+			s.admin = c.table(f, k, top[k])
+		case "databases":
+			s.databases = c.tableArray(f, k, top[k])
+		case "mirroring":
+			s.mirroring = c.tableArray(f, k, top[k])
+		default:
+			c.otherTopKey(f, k, pgdogOnlySections)
+		}
+	}
+	return s
+}
+
+// splitUsers returns users.toml's [[users]] entries and its [admin] table.
+func (c *collector) splitUsers(f *fileTables, top map[string]any) ([]map[string]any, map[string]any) {
+	var users []map[string]any
+	var admin map[string]any
+	for _, k := range sortedKeys(top) {
+		switch k {
+		case "users":
+			users = c.tableArray(f, k, top[k])
+		case "admin":
+			admin = c.table(f, k, top[k])
+		default:
+			c.otherTopKey(f, k, nil)
+		}
+	}
+	return users, admin
+}
+
+// otherTopKey warns about a known PgDog-only section or reports an unknown key.
+func (c *collector) otherTopKey(f *fileTables, k string, pgdogOnly map[string]bool) {
+	s := f.at(k, "")
+	if s.line == 0 {
+		s.line = f.lines[k+"[1]"]
+	}
+	if pgdogOnly[k] {
+		c.warnPgDogOnly(f.name, s.line, k, k)
+		return
+	}
+	c.add(s.problem("unknown key"))
+}
+
+// table checks that v is a TOML table.
+func (c *collector) table(f *fileTables, key string, v any) map[string]any {
+	t, ok := v.(map[string]any)
+	if !ok {
+		c.add(f.at(key, "").problem("expected a table ([" + key + "]), got " + describe(v)))
+		return nil
+	}
+	return t
+}
+
+// tableArray checks that v is an array of tables ([[key]] blocks or an inline array).
+func (c *collector) tableArray(f *fileTables, key string, v any) []map[string]any {
+	switch a := v.(type) {
+	case []map[string]any:
+		return a
+	case []any:
+		out := make([]map[string]any, 0, len(a))
+		for _, e := range a {
+			t, ok := e.(map[string]any)
+			if !ok {
+				c.add(f.at(key, "").problem("expected an array of tables ([[" + key + "]]), got an array of " + describe(e)))
+				return nil
+			}
+			out = append(out, t)
+		}
+		return out
+	}
+	s := f.at(key, "")
+	c.add(s.problem("expected an array of tables ([[" + key + "]]), got " + describe(v)))
+	return nil
+}

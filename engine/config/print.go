@@ -1,0 +1,158 @@
+// Print: the effective configuration as TOML-like text with passwords masked.
+package config
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mask replaces every non-empty password in Print's output.
+const Mask = "***"
+
+// printer accumulates "key = value" lines.
+type printer struct{ b strings.Builder }
+
+func (p *printer) line(format string, args ...any) { fmt.Fprintf(&p.b, format+"\n", args...) }
+func (p *printer) str(k, v string)                 { p.line("%s = %s", k, strconv.Quote(v)) }
+func (p *printer) num(k string, v int)             { p.line("%s = %d", k, v) }
+func (p *printer) ms(k string, d time.Duration)    { p.line("%s = %d # ms", k, d.Milliseconds()) }
+func (p *printer) boolean(k string, v bool)        { p.line("%s = %t", k, v) }
+func (p *printer) float(k string, v float64) {
+	f := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.ContainsAny(f, ".eEnN") {
+		f += ".0" // keep it a TOML float
+	}
+	p.line("%s = %s", k, f)
+}
+
+// secret prints a password masked; an empty one stays visibly empty.
+func (p *printer) secret(k, v string) {
+	if v != "" {
+		v = Mask
+	}
+	p.str(k, v)
+}
+
+// Print writes the effective configuration (after defaults and environment)
+// as TOML-like text, passwords masked, for `pgdogd configcheck`.
+func (c *Config) Print(w io.Writer) error {
+	var p printer
+	p.line("# pgdogd effective configuration (defaults and PGDOG_* environment applied)")
+	p.line("# config: %s", c.ConfigPath)
+	p.line("# users:  %s", c.UsersPath)
+	for _, wn := range c.Warnings {
+		p.line("# warning: %s", wn)
+	}
+	c.printGeneral(&p)
+	for _, d := range c.Databases {
+		printDatabase(&p, d)
+	}
+	for _, m := range c.Mirrors {
+		p.line("\n[[mirroring]]")
+		p.str("source_db", m.SourceDB)
+		p.str("destination_db", m.DestinationDB)
+		p.num("queue_length", m.QueueLength)
+		p.float("exposure", m.Exposure)
+		p.str("level", m.Level)
+	}
+	p.line("\n[admin]")
+	p.str("name", c.Admin.Name)
+	p.str("user", c.Admin.User)
+	p.secret("password", c.Admin.Password)
+	if c.Admin.PasswordGenerated {
+		p.line("# the admin password was generated at startup: set [admin] password or PGDOG_ADMIN_PASSWORD to choose one")
+	}
+	for i := range c.Users {
+		c.printUser(&p, &c.Users[i])
+	}
+	if _, err := io.WriteString(w, p.b.String()); err != nil {
+		return fmt.Errorf("cannot write configuration: %w", err)
+	}
+	return nil
+}
+
+func (c *Config) printGeneral(p *printer) {
+	g := &c.General
+	p.line("\n[general]")
+	p.str("host", g.Host)
+	p.num("port", g.Port)
+	p.num("workers", g.Workers)
+	p.num("default_pool_size", g.DefaultPoolSize)
+	p.num("min_pool_size", g.MinPoolSize)
+	p.str("pooler_mode", string(g.PoolerMode))
+	p.ms("checkout_timeout", g.CheckoutTimeout)
+	p.ms("connect_timeout", g.ConnectTimeout)
+	p.ms("idle_timeout", g.IdleTimeout)
+	p.ms("server_lifetime", g.ServerLifetime)
+	p.ms("healthcheck_interval", g.HealthcheckInterval)
+	p.ms("healthcheck_timeout", g.HealthcheckTimeout)
+	p.ms("ban_timeout", g.BanTimeout)
+	p.ms("shutdown_timeout", g.ShutdownTimeout)
+	p.str("auth_type", g.AuthType)
+	p.str("prepared_statements", g.PreparedStatements)
+	p.num("prepared_statements_limit", g.PreparedStatementsLimit)
+	p.num("mirror_queue", g.MirrorQueue)
+	p.float("mirror_exposure", g.MirrorExposure)
+	p.num("mirror_max_transaction_size", g.MirrorMaxTransactionBytes)
+	p.num("openmetrics_port", g.OpenmetricsPort)
+	p.str("openmetrics_host", g.OpenmetricsHost)
+	p.str("openmetrics_namespace", g.OpenmetricsNamespace)
+	p.str("tls_certificate", g.TLSCertificate)
+	p.str("tls_private_key", g.TLSPrivateKey)
+	p.boolean("tls_client_required", g.TLSClientRequired)
+	p.num("max_message_size", g.MaxMessageSize)
+}
+
+// printDatabase prints one entry; optional keys only when set.
+func printDatabase(p *printer, d Database) {
+	p.line("\n[[databases]]")
+	p.str("name", d.Name)
+	p.str("host", d.Host)
+	p.num("port", d.Port)
+	p.str("database_name", d.DatabaseName)
+	p.str("role", d.Role)
+	if d.User != "" {
+		p.str("user", d.User)
+	}
+	if d.Password != "" {
+		p.secret("password", d.Password)
+	}
+	if d.PoolSize > 0 {
+		p.num("pool_size", d.PoolSize)
+	}
+	if d.HasMinPoolSize {
+		p.num("min_pool_size", d.MinPoolSize)
+	}
+	if d.PoolerMode != "" {
+		p.str("pooler_mode", string(d.PoolerMode))
+	}
+}
+
+// printUser prints one entry and the pool it resolves to.
+func (c *Config) printUser(p *printer, u *User) {
+	p.line("\n[[users]]")
+	p.str("name", u.Name)
+	p.str("database", u.Database)
+	p.secret("password", u.Password)
+	if u.PoolSize > 0 {
+		p.num("pool_size", u.PoolSize)
+	}
+	if u.HasMinPoolSize {
+		p.num("min_pool_size", u.MinPoolSize)
+	}
+	if u.PoolerMode != "" {
+		p.str("pooler_mode", string(u.PoolerMode))
+	}
+	if u.ServerUser != "" {
+		p.str("server_user", u.ServerUser)
+	}
+	if u.ServerPassword != "" {
+		p.secret("server_password", u.ServerPassword)
+	}
+	d, _ := c.Database(u.Database)
+	p.line("# effective pool: size %d, min %d, mode %s",
+		c.PoolSize(u, d), c.MinPoolSize(u, d), c.PoolerMode(u, d))
+}
