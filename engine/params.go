@@ -130,7 +130,8 @@ func appendSet(sql []byte, name, value string) []byte {
 	sql = append(sql, "SET "...)
 	sql = appendIdent(sql, name)
 	sql = append(sql, " TO "...)
-	return appendLiteral(sql, value)
+	sql = appendLiteral(sql, value)
+	return append(sql, ';')
 }
 
 // appendIdent quotes an identifier for SQL.

@@ -1,0 +1,78 @@
+// params_test.go checks the SET statements that bring a server's settings in line with a client's.
+package engine
+
+import "testing"
+
+func TestAppendSync(t *testing.T) {
+	defs := params{}.set("application_name", "").set("TimeZone", "UTC").set("server_version", "15.1")
+	for i := range defs {
+		defs[i].reported = true
+	}
+	cases := []struct {
+		name      string
+		have      params
+		want      params
+		sql       string
+		afterHave map[string]string // settings the server has afterwards; "" key absent means removed
+	}{
+		{"nothing to do", defs.clone(), nil, "", map[string]string{"timezone": "UTC"}},
+		{"client setting", defs.clone(), params{}.set("application_name", "foo"),
+			`SET "application_name" TO E'foo';`, map[string]string{"application_name": "foo"}},
+		{"already in place", defs.clone().set("application_name", "foo"), params{}.set("application_name", "foo"), "", nil},
+		{"previous client's setting goes back to default", defs.clone().set("TimeZone", "Asia/Tokyo"), nil,
+			`SET "timezone" TO E'UTC';`, map[string]string{"timezone": "UTC"}},
+		{"unreported setting is reset", defs.clone().set("statement_timeout", "5s"), nil,
+			`RESET "statement_timeout";`, nil},
+		{"quoting", defs.clone(), params{}.set("search_path", `a'b\c`),
+			`SET "search_path" TO E'a''b\\c';`, map[string]string{"search_path": `a'b\c`}},
+		{"read-only settings are never touched", defs.clone().set("server_version", "16"), nil, "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sql, have := appendSync(nil, c.have, c.want, defs)
+			if string(sql) != c.sql {
+				t.Fatalf("sql = %q, want %q", sql, c.sql)
+			}
+			for k, v := range c.afterHave {
+				if got, _ := have.get(k); got != v {
+					t.Errorf("server %s = %q, want %q", k, got, v)
+				}
+			}
+			if c.name == "unreported setting is reset" && have.has("statement_timeout") {
+				t.Errorf("statement_timeout still recorded after RESET")
+			}
+			again, _ := appendSync(nil, have, c.want, defs)
+			if len(again) != 0 {
+				t.Errorf("second sync is not empty: %q", again)
+			}
+		})
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	cases := []struct {
+		in   string
+		ok   bool
+		want map[string]string
+	}{
+		{"-c statement_timeout=1234", true, map[string]string{"statement_timeout": "1234"}},
+		{"-cintervalstyle=iso_8601 --search-path=a\\ b", true, map[string]string{"intervalstyle": "iso_8601", "search_path": "a b"}},
+		{"", true, nil},
+		{"-x", false, nil},
+		{"-c novalue", false, nil},
+	}
+	for _, c := range cases {
+		got, ok := parseOptions(c.in)
+		if ok != c.ok {
+			t.Fatalf("parseOptions(%q) ok = %v", c.in, ok)
+		}
+		for k, v := range c.want {
+			if g, _ := got.get(k); g != v {
+				t.Errorf("parseOptions(%q)[%s] = %q, want %q", c.in, k, g, v)
+			}
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("parseOptions(%q) = %v", c.in, got)
+		}
+	}
+}
