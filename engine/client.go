@@ -23,10 +23,11 @@ const (
 	clIdle                       // ready for a request, no server linked
 	clWaiting                    // a request is buffered; waiting for a server
 	clActive                     // a server is linked
+	clAdmin                      // an admin console session
 	clClosed                     // closing or closed
 )
 
-var clientStateNames = [...]string{"startup", "auth", "params", "idle", "waiting", "active", "closed"}
+var clientStateNames = [...]string{"startup", "auth", "params", "idle", "waiting", "active", "admin", "closed"}
 
 func (s clientState) String() string { return clientStateNames[s] }
 
@@ -38,12 +39,15 @@ type client struct {
 	loop  *loopState
 	state clientState
 
-	pool           *pool
+	pool           *pool // nil for the admin console
+	admin          bool
 	user, database string
 	params         params // settings the client chose: startup parameters, and reported ones it SET since
 	x              *auth.Exchange
 	server         *server
-	skip           int // bytes still to come of a frame being streamed to the server
+	skip           int    // bytes still to come of a frame being streamed to the server
+	paramsGen      uint64 // bumped when params change
+	cap            capture
 
 	key       cancelKey
 	cancelTo  atomic.Pointer[cancelTarget] // the linked server's backend key, read by cancel requests
@@ -77,6 +81,8 @@ func (cl *client) setState(to clientState) {
 		ok = from == clIdle
 	case clActive:
 		ok = from == clIdle || from == clWaiting || from == clParams
+	case clAdmin:
+		ok = from == clAuth
 	case clClosed:
 		ok = true
 	}
@@ -104,6 +110,9 @@ func (cl *client) onTraffic() gnet.Action {
 	case clIdle, clActive:
 		// Requests: forwarded to the linked server, after linking one.
 		return cl.forward()
+	case clAdmin:
+		// Admin console commands, answered by pgdogd itself.
+		return cl.readAdmin()
 	case clClosed:
 		// Closing: nothing more is read.
 		_, _ = cl.conn.Discard(-1)
@@ -145,6 +154,9 @@ func (cl *client) forward() gnet.Action {
 			cl.flush(s, buf[:off])
 			return cl.violation(fmt.Sprintf("invalid frontend message type %d", typ))
 		}
+		if !cl.cap.inTx {
+			cl.beginTx()
+		}
 		if s == nil {
 			if s = cl.pool.checkout(cl); s == nil {
 				cl.setState(clWaiting)
@@ -174,6 +186,9 @@ func (cl *client) forward() gnet.Action {
 		off += size
 	}
 	cl.flush(s, buf[:off])
+	if cl.cap.buf != nil {
+		cl.captureRequest(buf[:off])
+	}
 	_, _ = cl.conn.Discard(off)
 	return gnet.None
 }
@@ -277,7 +292,7 @@ func (cl *client) afterRelease() {
 func (cl *client) closeIfIdle() {
 	cl.loop.run(func() {
 		switch cl.state {
-		case clStartup, clAuth, clIdle:
+		case clStartup, clAuth, clIdle, clAdmin:
 			cl.fatal(codec.CodeAdminShutdown, "terminating connection due to administrator command")
 		}
 	})
@@ -340,6 +355,7 @@ func (cl *client) leave() {
 		cl.unlink()
 		s.clientLeft()
 	}
+	cl.closeMirrors()
 	cl.e.clients.remove(cl)
 	cl.setState(clClosed)
 }

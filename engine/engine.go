@@ -13,6 +13,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
 )
 
@@ -21,6 +22,7 @@ type Engine struct {
 	gnet.BuiltinEventEngine
 
 	cfg   atomic.Pointer[config.Config]
+	cfgMu sync.Mutex // serialises SET and RELOAD
 	pools atomic.Pointer[poolSet]
 	eng   gnet.Engine
 	log   *slog.Logger
@@ -32,8 +34,12 @@ type Engine struct {
 	shutdown atomic.Bool
 	stopped  chan struct{}
 	booted   chan struct{}
-	stats    Stats
-	maxMsg   int
+	// mirrorStop is closed at shutdown: mirror goroutines stop replaying.
+	mirrorStop chan struct{}
+	stats      Stats
+	maxMsg     int
+	// adminSecret is the [admin] password, parsed once.
+	adminSecret auth.Secret
 }
 
 // New builds an Engine from a loaded configuration. Nothing listens yet.
@@ -41,13 +47,19 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{log: log, stopped: make(chan struct{}), booted: make(chan struct{})}
+	e := &Engine{log: log, stopped: make(chan struct{}), booted: make(chan struct{}), mirrorStop: make(chan struct{})}
 	e.cfg.Store(cfg)
 	ps, err := buildPools(e, cfg, nil)
 	if err != nil {
 		return nil, err
 	}
 	e.pools.Store(ps)
+	if e.adminSecret, err = auth.ParseSecret(cfg.Admin.User, cfg.Admin.Password); err != nil {
+		return nil, fmt.Errorf("cannot read the admin password: %w", err)
+	}
+	if cfg.Admin.PasswordGenerated {
+		log.Warn("no admin password configured: generated one for this run", "user", cfg.Admin.User, "password", cfg.Admin.Password)
+	}
 	e.maxMsg = cfg.General.MaxMessageSize
 	if e.maxMsg <= 0 {
 		e.maxMsg = 64 << 20
@@ -152,6 +164,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	if n := e.stats.linked.Load(); n > 0 {
 		e.log.Warn("shutdown timeout: closing clients in a transaction", "clients", n)
 	}
+	close(e.mirrorStop)
 	e.pools.Load().closeAll()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -160,15 +173,3 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 
 // Stopped is closed when Run has returned.
 func (e *Engine) Stopped() <-chan struct{} { return e.stopped }
-
-// Reload re-reads both configuration files. For now only the parts that
-// need no pool rebuild are taken; a file with errors changes nothing.
-func (e *Engine) Reload() {
-	old := e.cfg.Load()
-	cfg, err := config.Load(old.ConfigPath, old.UsersPath)
-	if err != nil {
-		e.log.Error("reload refused: configuration has errors", "err", err)
-		return
-	}
-	e.log.Info("configuration reloaded", "config", cfg.ConfigPath, "users", cfg.UsersPath)
-}

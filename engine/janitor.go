@@ -80,6 +80,7 @@ func (p *pool) upkeep(now time.Time) {
 		}
 		p.idle[li] = kept
 	}
+	old = append(old, p.expireBlocking(now)...)
 	warm := 0
 	recentFailure := p.lastErr != nil && now.Sub(p.lastFail) < 5*time.Second
 	if !p.closed && !recentFailure {
@@ -90,6 +91,11 @@ func (p *pool) upkeep(now time.Time) {
 	}
 	p.mu.Unlock()
 	for _, s := range old {
+		if s.nc != nil {
+			_ = s.nc.Close()
+			p.dropped(nil, nil)
+			continue
+		}
 		s.loop.run(func() { s.close("idle timeout or lifetime") })
 	}
 	for i := 0; i < warm; i++ {

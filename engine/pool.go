@@ -44,10 +44,16 @@ type pool struct {
 	lastErr  error
 	lastFail time.Time
 	secret   auth.Secret // the users.toml password clients authenticate against
+
+	idleBlocking []*server     // idle servers driven by goroutines (mirror replay)
+	blockingFree chan struct{} // signalled when a blocking server comes back
+
+	mirrors      []*mirrorDest // where this pool's transactions are mirrored
+	mirrorLevels bool          // some mirror filters by level: classify transactions
 }
 
 func newPool(e *Engine, cfg poolConfig) *pool {
-	return &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops())}
+	return &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops()), blockingFree: make(chan struct{}, 1)}
 }
 
 // checkout is called on cl's loop. It returns an idle server of that loop,
@@ -209,6 +215,7 @@ func (p *pool) counts() (idle, total, waiting int) {
 	for _, st := range p.idle {
 		idle += len(st)
 	}
+	idle += len(p.idleBlocking)
 	return idle, p.total, len(p.waiters)
 }
 
@@ -221,8 +228,14 @@ func (p *pool) close() {
 		idle = append(idle, st...)
 		p.idle[i] = nil
 	}
+	blocking := p.idleBlocking
+	p.idleBlocking = nil
 	p.mu.Unlock()
 	for _, s := range idle {
 		s.loop.run(func() { s.close("pool closed") })
+	}
+	for _, s := range blocking {
+		_ = s.nc.Close()
+		p.dropped(nil, nil)
 	}
 }

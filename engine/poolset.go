@@ -51,7 +51,30 @@ func buildPools(e *Engine, cfg *config.Config, _ *poolSet) (*poolSet, error) {
 		ps.byKey[poolKey{u.Name, d.Name}] = p
 		ps.list = append(ps.list, p)
 	}
+	ps.wireMirrors(cfg)
 	return ps, nil
+}
+
+// wireMirrors gives each source pool its mirrors: the same user's pool on
+// each destination database.
+func (ps *poolSet) wireMirrors(cfg *config.Config) {
+	for _, p := range ps.list {
+		for _, m := range cfg.MirrorsFrom(p.cfg.database) {
+			dest := ps.get(p.cfg.user, m.DestinationDB)
+			if dest == nil {
+				continue // config validation reports it
+			}
+			d := &mirrorDest{source: p, dest: dest, sourceDB: m.SourceDB, destDB: m.DestinationDB, level: m.Level}
+			d.setExposure(m.Exposure)
+			d.queueLen.Store(int64(max(m.QueueLength, 1)))
+			d.maxTxn.Store(int64(cfg.General.MirrorMaxTransactionBytes))
+			d.stats.lag = &lagHistogram{}
+			p.mirrors = append(p.mirrors, d)
+			if m.Level != "" && m.Level != "all" {
+				p.mirrorLevels = true
+			}
+		}
+	}
 }
 
 func first(vals ...string) string {

@@ -33,7 +33,8 @@ func (s serverState) String() string { return serverStateNames[s] }
 // goroutine touches it, except the fields marked otherwise.
 type server struct {
 	pool  *pool
-	conn  gnet.Conn
+	conn  gnet.Conn // on a loop; nil for a blocking server
+	nc    net.Conn  // a blocking server's socket (mirror replay); nil on a loop
 	loop  *loopState
 	state serverState
 
@@ -92,7 +93,7 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 	buf, _ := c.Peek(-1)
 	cl := s.client
 	off, from := 0, 0 // off: parse position; from: first byte not yet forwarded or dropped
-	release := false
+	release, txEnd := false, false
 	if s.skip > 0 { // the rest of a streamed frame
 		off = min(s.skip, len(buf))
 		s.skip -= off
@@ -126,8 +127,9 @@ frames:
 			} else if s.pending > 0 {
 				s.pending--
 			}
-			if !drop && s.pending == 0 && !s.unsynced && status == 'I' && cl.releasable() {
-				release = true
+			if !drop && s.pending == 0 && !s.unsynced && status == 'I' {
+				txEnd = true
+				release = cl.releasable()
 			}
 		case codec.MsgParameterStatus:
 			// A reported setting changed: remember it for the server and the client.
@@ -142,6 +144,8 @@ frames:
 			}
 			if drop {
 				s.ownError(buf[off+5 : off+size])
+			} else {
+				cl.cap.failed = true
 			}
 		default:
 			// Everything else is streamed through without being read.
@@ -163,6 +167,9 @@ frames:
 	}
 	s.flushTo(cl, buf[from:off])
 	_, _ = c.Discard(off)
+	if txEnd {
+		cl.endTx()
+	}
 	if release {
 		s.finishCycle()
 	}
@@ -217,6 +224,7 @@ func (s *server) noteParameter(cl *client, body []byte) {
 	s.params = s.params.set(string(name), string(value))
 	if cl != nil && (s.swallow == 0 || cl.params.has(string(name))) {
 		cl.params = cl.params.set(string(name), string(value))
+		cl.paramsGen++
 	}
 }
 

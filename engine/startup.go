@@ -59,6 +59,9 @@ func (cl *client) startup(st *codec.Startup) gnet.Action {
 		cl.fatal(codec.CodeFeatureNotSupported, "replication connections are not supported by pgdogd")
 		return gnet.None
 	}
+	if cl.database == cl.e.cfg.Load().Admin.Name {
+		return cl.startAdmin()
+	}
 	ps := cl.e.pools.Load()
 	if !ps.hasDatabase(cl.database) {
 		cl.fatal(codec.CodeInvalidCatalog, fmt.Sprintf("database %q does not exist", cl.database))
@@ -167,11 +170,15 @@ const maxAuthMessage = 65536
 // authenticated sends AuthenticationOk, then the greeting once the pool knows its servers' parameters.
 func (cl *client) authenticated() {
 	cl.x = nil
+	cl.e.clients.add(cl)
+	_, _ = cl.conn.Write(codec.AppendAuthOK(cl.loop.scratch[:0]))
+	if cl.admin {
+		cl.readyAdmin()
+		return
+	}
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}
-	cl.e.clients.add(cl)
-	_, _ = cl.conn.Write(codec.AppendAuthOK(cl.loop.scratch[:0]))
 	if cl.pool.params() != nil {
 		cl.ready()
 		cl.setState(clIdle)
@@ -204,4 +211,36 @@ func (cl *client) ready() {
 	b = codec.AppendReadyForQuery(b, 'I')
 	_, _ = cl.conn.Write(b)
 	cl.loop.scratch = b[:0]
+}
+
+// startAdmin begins an admin console login: always with a password, even under trust.
+func (cl *client) startAdmin() gnet.Action {
+	adm := cl.e.cfg.Load().Admin
+	cl.admin = true
+	method := auth.Method(cl.e.cfg.Load().General.AuthType)
+	if method == auth.MethodTrust {
+		method = auth.MethodSCRAM
+	}
+	cl.x = auth.NewExchange(method, cl.user, cl.e.adminSecret, cl.user == adm.User)
+	out, _ := cl.x.Begin(cl.loop.scratch[:0])
+	_, _ = cl.conn.Write(out)
+	cl.loop.scratch = out[:0]
+	cl.setState(clAuth)
+	return gnet.None
+}
+
+// readyAdmin greets an admin console client.
+func (cl *client) readyAdmin() {
+	b := cl.loop.scratch[:0]
+	b = codec.AppendParameterStatus(b, "server_version", "15.0 (pgdogd "+Version+")")
+	b = codec.AppendParameterStatus(b, "server_encoding", "UTF8")
+	b = codec.AppendParameterStatus(b, "client_encoding", "UTF8")
+	b = codec.AppendParameterStatus(b, "DateStyle", "ISO, MDY")
+	b = codec.AppendParameterStatus(b, "integer_datetimes", "on")
+	b = codec.AppendParameterStatus(b, "standard_conforming_strings", "on")
+	b = codec.AppendBackendKeyData(b, cl.key.pid, cl.key.secret[:])
+	b = codec.AppendReadyForQuery(b, 'I')
+	_, _ = cl.conn.Write(b)
+	cl.loop.scratch = b[:0]
+	cl.setState(clAdmin)
 }

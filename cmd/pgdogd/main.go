@@ -97,7 +97,7 @@ func serve(cfg *config.Config, log *slog.Logger) int {
 			return 0
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				e.Reload()
+				_ = e.Reload() // errors are logged
 				continue
 			}
 			log.Info("signal received", "signal", sig.String())

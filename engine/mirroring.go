@@ -1,0 +1,222 @@
+// mirroring.go holds the mirrors of a pool and the capture of a client's transactions for them.
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/pgdogd/pgdogd/bufpool"
+	"github.com/pgdogd/pgdogd/mirror"
+)
+
+// dropReason says why a transaction was not replayed on a mirror.
+type dropReason uint8
+
+const (
+	dropExposure     dropReason = iota // not drawn by exposure sampling
+	dropQueueFull                      // the client's queue for this mirror was full
+	dropTooLarge                       // larger than mirror_max_transaction_size
+	dropUnavailable                    // the mirror was down or had no connection to give
+	dropSourceFailed                   // the transaction failed on the source
+	dropLevel                          // filtered out by the mirror's level (dml/ddl)
+	numDropReasons
+)
+
+var dropReasonNames = [numDropReasons]string{"exposure", "queue_full", "too_large", "mirror_unavailable", "source_failed", "level"}
+
+// mirrorDest is one [[mirroring]] entry as seen from one user's source pool.
+type mirrorDest struct {
+	source, dest *pool
+	sourceDB     string
+	destDB       string
+	level        string
+	exposure     atomic.Uint64 // math.Float64bits
+	queueLen     atomic.Int64
+	maxTxn       atomic.Int64 // mirror_max_transaction_size
+	downUntil    atomic.Int64 // unix nanoseconds; drops as unavailable until then
+	stats        mirrorStats
+}
+
+// mirrorStats are the counters of one mirrorDest, bumped once per transaction.
+type mirrorStats struct {
+	total, mirrored, errors atomic.Int64
+	dropped                 [numDropReasons]atomic.Int64
+	queued                  atomic.Int64 // transactions in this mirror's queues now
+	lagNanos                atomic.Int64 // last replay's end minus the source transaction's end
+	maxLateNanos            atomic.Int64 // worst lateness of a request against its recorded offset, last replay
+	lag                     *lagHistogram
+}
+
+func (d *mirrorDest) setExposure(x float64) { d.exposure.Store(math.Float64bits(x)) }
+func (d *mirrorDest) getExposure() float64  { return math.Float64frombits(d.exposure.Load()) }
+
+func (d *mirrorDest) drop(r dropReason) { d.stats.dropped[r].Add(1) }
+
+func (d *mirrorDest) down(now time.Time) bool { return now.UnixNano() < d.downUntil.Load() }
+
+// markDown makes the producers drop this mirror's transactions for a second.
+func (d *mirrorDest) markDown() { d.downUntil.Store(time.Now().Add(time.Second).UnixNano()) }
+
+// txn is one captured transaction on its way to a mirror. Its buffer holds
+// one reference per queue it was pushed on.
+type txn struct {
+	buf        *bufpool.Buf
+	start, end time.Time // on the source
+	params     params    // the client's settings; shared, never modified
+}
+
+// capture is a client's recording of the transaction in progress.
+type capture struct {
+	links   []*mirrorLink // per mirror of the client's pool, made at first use
+	buf     *bufpool.Buf  // nil when the transaction is not recorded
+	want    uint64        // bit i: mirror i drew this transaction
+	start   time.Time
+	inTx    bool
+	failed  bool
+	tooBig  bool
+	snap    params // the client's settings as last handed to mirrors
+	snapGen uint64
+}
+
+// beginTx runs at the first request of a transaction: exposure is drawn once for all mirrors.
+func (cl *client) beginTx() {
+	c := &cl.cap
+	c.inTx, c.failed, c.tooBig, c.want = true, false, false, 0
+	mirrors := cl.pool.mirrors
+	if len(mirrors) == 0 {
+		return
+	}
+	now := time.Now()
+	u := rand.Float64()
+	for i, d := range mirrors {
+		d.stats.total.Add(1)
+		switch {
+		case u >= d.getExposure():
+			d.drop(dropExposure)
+		case d.down(now):
+			d.drop(dropUnavailable)
+		default:
+			c.want |= 1 << i
+		}
+	}
+	if c.want != 0 {
+		c.start = now
+		c.buf = bufpool.Get(4096)
+	}
+}
+
+// captureRequest records the bytes just forwarded to the source as one timed request.
+func (cl *client) captureRequest(req []byte) {
+	c := &cl.cap
+	if c.buf == nil || len(req) == 0 {
+		return
+	}
+	limit := int(cl.pool.mirrors[0].maxTxn.Load())
+	if c.buf.Len()+len(req)+mirror.RecordHeader > limit {
+		c.tooBig = true
+		c.buf.Release()
+		c.buf = nil
+		return
+	}
+	h := mirror.RecordHeaderFor(time.Since(c.start), len(req))
+	c.buf.Append(h[:]...)
+	c.buf.Append(req...)
+}
+
+// endTx runs when the source is idle again: the recording goes to each mirror that drew it.
+func (cl *client) endTx() {
+	c := &cl.cap
+	if !c.inTx {
+		return
+	}
+	c.inTx = false
+	if c.want == 0 {
+		return
+	}
+	mirrors := cl.pool.mirrors
+	buf := c.buf
+	c.buf = nil
+	t := txn{buf: buf, start: c.start, end: time.Now(), params: cl.paramsSnapshot()}
+	var kind mirror.Kind
+	if buf != nil && cl.pool.mirrorLevels {
+		kind = mirror.Classify(buf.Bytes())
+	}
+	for i, d := range mirrors {
+		if c.want&(1<<i) == 0 {
+			continue
+		}
+		switch {
+		case c.tooBig:
+			d.drop(dropTooLarge)
+		case c.failed:
+			d.drop(dropSourceFailed)
+		case !kind.Matches(d.level):
+			d.drop(dropLevel)
+		default:
+			buf.Retain()
+			if !cl.mirrorLink(i, d).push(t) {
+				buf.Release()
+				d.drop(dropQueueFull)
+			}
+		}
+	}
+	if buf != nil {
+		buf.Release()
+	}
+}
+
+// paramsSnapshot returns the client's settings as an immutable list, copied
+// only when they changed since the last transaction handed to mirrors.
+func (cl *client) paramsSnapshot() params {
+	if cl.cap.snap == nil || cl.cap.snapGen != cl.paramsGen {
+		cl.cap.snap = cl.params.clone()
+		cl.cap.snapGen = cl.paramsGen
+	}
+	return cl.cap.snap
+}
+
+// mirrorLink returns the client's queue to mirror i, making it at first use
+// or when the queue length grew past its capacity.
+func (cl *client) mirrorLink(i int, d *mirrorDest) *mirrorLink {
+	c := &cl.cap
+	if c.links == nil {
+		c.links = make([]*mirrorLink, len(cl.pool.mirrors))
+	}
+	l := c.links[i]
+	want := int(d.queueLen.Load())
+	switch {
+	case l == nil:
+		l = newMirrorLink(cl.e, d, want, nil)
+	case want > l.ring.Cap():
+		l.ring.Close()
+		l = newMirrorLink(cl.e, d, want, l.exited)
+	case want != l.ring.Limit():
+		l.ring.SetLimit(want)
+	}
+	c.links[i] = l
+	return l
+}
+
+// closeMirrors ends the client's queues: their goroutines drain and exit.
+func (cl *client) closeMirrors() {
+	c := &cl.cap
+	if c.inTx {
+		for i, d := range cl.pool.mirrors {
+			if c.want&(1<<i) != 0 {
+				d.drop(dropSourceFailed) // the client left mid-transaction
+			}
+		}
+	}
+	if c.buf != nil {
+		c.buf.Release()
+		c.buf = nil
+	}
+	for _, l := range c.links {
+		if l != nil {
+			l.ring.Close()
+		}
+	}
+	c.links = nil
+}

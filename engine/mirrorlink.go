@@ -1,0 +1,117 @@
+// mirrorlink.go holds one client's queue to one mirror and the goroutine that replays it.
+package engine
+
+import (
+	"time"
+
+	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/mirror"
+)
+
+// mirrorLink is a single-producer (the client's loop) single-consumer (its
+// goroutine) queue of transactions for one mirror.
+type mirrorLink struct {
+	e      *Engine
+	dest   *mirrorDest
+	ring   *mirror.Ring[txn]
+	exited chan struct{} // closed when the goroutine is gone
+}
+
+// newMirrorLink starts a queue and its goroutine. With after set, the
+// goroutine waits for the previous queue's goroutine, so order holds across
+// a queue replacement.
+func newMirrorLink(e *Engine, d *mirrorDest, capacity int, after <-chan struct{}) *mirrorLink {
+	l := &mirrorLink{e: e, dest: d, ring: mirror.NewRing[txn](max(capacity, 1)), exited: make(chan struct{})}
+	go l.run(after)
+	return l
+}
+
+// push queues t without blocking; false when the queue is full.
+func (l *mirrorLink) push(t txn) bool {
+	if !l.ring.Push(t) {
+		return false
+	}
+	l.dest.stats.queued.Add(1)
+	return true
+}
+
+// run replays queued transactions in order until the client is gone and
+// the queue drained. A sleeping goroutine costs no CPU.
+func (l *mirrorLink) run(after <-chan struct{}) {
+	defer close(l.exited)
+	if after != nil {
+		<-after
+	}
+	r := mirror.NewReplayer()
+	for l.ring.Wait(l.e.mirrorStop) {
+		for {
+			t, ok := l.ring.Pop()
+			if !ok {
+				break
+			}
+			l.dest.stats.queued.Add(-1)
+			l.replay(r, t)
+			t.buf.Release()
+		}
+	}
+	l.ring.Drain(func(t txn) { // shutting down: what is left is dropped
+		l.dest.stats.queued.Add(-1)
+		l.dest.drop(dropUnavailable)
+		t.buf.Release()
+	})
+}
+
+// replay runs one transaction on a connection of the destination pool.
+func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
+	d := l.dest
+	if d.down(time.Now()) {
+		d.drop(dropUnavailable)
+		return
+	}
+	s, err := d.dest.acquireBlocking(time.Now().Add(d.dest.cfg.checkoutTimeout))
+	if err != nil {
+		d.markDown()
+		d.drop(dropUnavailable)
+		return
+	}
+	ok := l.syncParams(r, s, t.params)
+	if !ok {
+		d.stats.errors.Add(1)
+		d.dest.releaseBlocking(s, false)
+		d.drop(dropUnavailable)
+		return
+	}
+	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
+	d.stats.errors.Add(int64(res.Errors))
+	d.stats.maxLateNanos.Store(int64(res.MaxLate))
+	if err != nil {
+		d.stats.errors.Add(1)
+		d.dest.releaseBlocking(s, false)
+		d.markDown()
+		return
+	}
+	d.stats.mirrored.Add(1)
+	lag := time.Since(t.end)
+	d.stats.lagNanos.Store(int64(lag))
+	d.stats.lag.observe(lag)
+	d.dest.releaseBlocking(s, true)
+}
+
+// syncParams gives the mirror connection the client's settings, as link does
+// for a source server.
+func (l *mirrorLink) syncParams(r *mirror.Replayer, s *server, want params) bool {
+	q := append(make([]byte, 0, 64), codec.MsgQuery, 0, 0, 0, 0)
+	q, s.params = appendSync(q, s.params, want, l.dest.dest.params())
+	if len(q) == 5 {
+		return true
+	}
+	q = append(q, 0)
+	patchLength(q)
+	rec := mirror.AppendRecord(nil, 0, q)
+	res, err := r.Replay(s.nc, rec, time.Now(), nil)
+	if err != nil || res.Errors > 0 {
+		s.params = nil
+		return false
+	}
+	return true
+}

@@ -1,0 +1,159 @@
+// replay.go holds the replay of one captured transaction on a destination connection, with its timing.
+package mirror
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/pgdogd/pgdogd/codec"
+)
+
+// ErrBadReply is returned when the destination sends something that is not
+// a PostgreSQL message.
+var ErrBadReply = errors.New("mirror: malformed message from destination")
+
+// Replayer replays transactions on one blocking connection. It keeps its
+// read buffer between transactions; it is used by one goroutine.
+type Replayer struct {
+	rbuf      []byte
+	have      int // bytes in rbuf
+	skip      int // bytes still to discard of a reply frame larger than rbuf
+	reqSkip   int // bytes still to come of a request frame that spans records
+	pending   int // ReadyForQuery still owed by the destination
+	errors    int
+	lateSince time.Duration
+}
+
+// NewReplayer returns a Replayer with a 64 KiB read buffer.
+func NewReplayer() *Replayer { return &Replayer{rbuf: make([]byte, 64<<10)} }
+
+// Result is what one replay observed.
+type Result struct {
+	Requests int           // records sent
+	Errors   int           // ErrorResponses from the destination
+	MaxLate  time.Duration // how far behind its recorded offset the latest request went out
+}
+
+// Sleeper waits; tests substitute it. nil means time.Sleep.
+type Sleeper func(time.Duration)
+
+// Replay sends each record of txn at its offset from start (at once when
+// already late), reading and discarding the destination's replies between
+// requests as the client did. Errors from the destination are counted, not
+// returned; a returned error means the connection is unusable.
+func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sleeper) (Result, error) {
+	if sleep == nil {
+		sleep = time.Sleep
+	}
+	var res Result
+	r.pending, r.errors, r.reqSkip = 0, 0, 0
+	for buf := txn; ; {
+		at, req, n, ok := NextRecord(buf)
+		if !ok {
+			break
+		}
+		buf = buf[n:]
+		if d := time.Until(start.Add(at)); d > 0 {
+			sleep(d)
+		} else if -d > res.MaxLate {
+			res.MaxLate = -d
+		}
+		if _, err := c.Write(req); err != nil {
+			return res, err
+		}
+		res.Requests++
+		r.pending += r.countAnswered(req)
+		if err := r.drain(c, true); err != nil {
+			return res, err
+		}
+	}
+	err := r.drain(c, false)
+	res.Errors = r.errors
+	return res, err
+}
+
+// countAnswered counts the Query, Sync and FunctionCall frames in a request:
+// each is answered by one ReadyForQuery. Frames may span records.
+func (r *Replayer) countAnswered(req []byte) int {
+	n, off := 0, min(r.reqSkip, len(req))
+	r.reqSkip -= off
+	for off+codec.HeaderLen <= len(req) {
+		size := 1 + int(binary.BigEndian.Uint32(req[off+1:off+5]))
+		switch req[off] {
+		case codec.MsgQuery, codec.MsgSync, codec.MsgFunctionCall:
+			n++
+		}
+		if off+size > len(req) {
+			r.reqSkip = off + size - len(req)
+			break
+		}
+		off += size
+	}
+	return n
+}
+
+// drain reads replies until no ReadyForQuery is owed. With copyStops, a
+// CopyInResponse or CopyBothResponse also ends it: the copy data is in the
+// next records.
+func (r *Replayer) drain(c io.Reader, copyStops bool) error {
+	for r.pending > 0 {
+		stop, err := r.consume(copyStops)
+		if err != nil || stop {
+			return err
+		}
+		if r.pending == 0 {
+			return nil
+		}
+		if r.have == len(r.rbuf) {
+			return ErrBadReply // a frame larger than rbuf that is not being skipped
+		}
+		n, err := c.Read(r.rbuf[r.have:])
+		if n == 0 && err != nil {
+			return err
+		}
+		r.have += n
+	}
+	return nil
+}
+
+// consume handles the whole frames in the read buffer and keeps the rest.
+func (r *Replayer) consume(copyStops bool) (stop bool, err error) {
+	off := min(r.skip, r.have)
+	r.skip -= off
+	for r.pending > 0 && off < r.have {
+		typ, size, complete, ferr := codec.NextFrame(r.rbuf[off:r.have], codec.DefaultMaxFrame)
+		if ferr != nil {
+			return false, ErrBadReply
+		}
+		if size == 0 {
+			break
+		}
+		if !complete {
+			if size <= len(r.rbuf) || typ == codec.MsgReadyForQuery {
+				break // wait for the rest
+			}
+			r.skip = size - (r.have - off)
+			off = r.have
+			break
+		}
+		switch typ {
+		case codec.MsgReadyForQuery:
+			r.pending--
+		case codec.MsgErrorResponse:
+			r.errors++
+		case codec.MsgCopyInResponse, codec.MsgCopyBothResponse:
+			if copyStops {
+				stop = true
+			}
+		}
+		off += size
+		if stop {
+			break
+		}
+	}
+	copy(r.rbuf, r.rbuf[off:r.have])
+	r.have -= off
+	return stop, nil
+}

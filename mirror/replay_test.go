@@ -1,0 +1,174 @@
+// replay_test.go checks record encoding and the replay of captured transactions against a scripted destination.
+package mirror
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgdogd/pgdogd/codec"
+)
+
+func TestRecordsRoundTrip(t *testing.T) {
+	var buf []byte
+	buf = AppendRecord(buf, 0, []byte("first"))
+	buf, pos := BeginRecord(buf, 300*time.Millisecond)
+	buf = append(buf, "sec"...)
+	buf = append(buf, "ond"...)
+	EndRecord(buf, pos)
+	buf = AppendRecord(buf, time.Second, nil)
+	if got := Records(buf); got != 3 {
+		t.Fatalf("Records = %d, want 3", got)
+	}
+	want := []struct {
+		at  time.Duration
+		req string
+	}{{0, "first"}, {300 * time.Millisecond, "second"}, {time.Second, ""}}
+	for i, w := range want {
+		at, req, n, ok := NextRecord(buf)
+		if !ok || at != w.at || string(req) != w.req {
+			t.Fatalf("record %d = (%v, %q, %v), want (%v, %q)", i, at, req, ok, w.at, w.req)
+		}
+		buf = buf[n:]
+	}
+	if _, _, _, ok := NextRecord(buf); ok {
+		t.Fatal("a record after the last one")
+	}
+	if _, _, _, ok := NextRecord([]byte{0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1}); ok {
+		t.Fatal("a truncated record was accepted")
+	}
+}
+
+// scriptedDest answers Query and Sync with ReadyForQuery, queries containing
+// "fail" with an ErrorResponse first, and "copy" with CopyInResponse (then
+// CommandComplete after CopyDone). It records what it received.
+func scriptedDest(t *testing.T, c net.Conn, got *bytes.Buffer, done chan<- struct{}) {
+	defer close(done)
+	r := bufio.NewReader(c)
+	var hdr [5]byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return
+		}
+		body := make([]byte, int(binary.BigEndian.Uint32(hdr[1:]))-4)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return
+		}
+		got.Write(hdr[:])
+		got.Write(body)
+		var out []byte
+		switch hdr[0] {
+		case 'Q':
+			q := string(body)
+			switch {
+			case strings.Contains(q, "fail"):
+				out = codec.AppendErrorResponse(out, "ERROR", "42P01", "no such table")
+				out = codec.AppendReadyForQuery(out, 'I')
+			case strings.Contains(q, "copy"):
+				out = append(out, 'G', 0, 0, 0, 7, 0, 0, 0)
+			default:
+				out = codec.AppendReadyForQuery(out, 'I')
+			}
+		case 'c':
+			out = codec.AppendReadyForQuery(out, 'I')
+		case 'S':
+			out = codec.AppendReadyForQuery(out, 'I')
+		}
+		if len(out) > 0 {
+			if _, err := c.Write(out); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func TestReplayTimingErrorsAndCopy(t *testing.T) {
+	a, b := net.Pipe()
+	var got bytes.Buffer
+	done := make(chan struct{})
+	go scriptedDest(t, b, &got, done)
+
+	var txn []byte
+	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "begin"))
+	txn = AppendRecord(txn, 300*time.Millisecond, codec.AppendQuery(nil, "select fail"))
+	txn = AppendRecord(txn, 400*time.Millisecond, codec.AppendQuery(nil, "copy t from stdin"))
+	copyData := append([]byte{'d', 0, 0, 0, 8}, "1\t2\n"...)
+	copyData = append(copyData, 'c', 0, 0, 0, 4)
+	txn = AppendRecord(txn, 450*time.Millisecond, copyData)
+	txn = AppendRecord(txn, 500*time.Millisecond, codec.AppendQuery(nil, "commit"))
+
+	var slept []time.Duration
+	start := time.Now()
+	r := NewReplayer()
+	res, err := r.Replay(a, txn, start, func(d time.Duration) {
+		slept = append(slept, d)
+		time.Sleep(d)
+	})
+	if err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	_ = a.Close()
+	<-done
+	if res.Requests != 5 || res.Errors != 1 {
+		t.Fatalf("result = %+v, want 5 requests and 1 error", res)
+	}
+	if len(slept) != 4 {
+		t.Fatalf("slept %d times (%v), want 4", len(slept), slept)
+	}
+	if elapsed := time.Since(start); elapsed < 500*time.Millisecond || elapsed > 700*time.Millisecond {
+		t.Fatalf("replay took %v, want about 500ms", elapsed)
+	}
+	want := string(bytes.Join([][]byte{
+		codec.AppendQuery(nil, "begin"), codec.AppendQuery(nil, "select fail"),
+		codec.AppendQuery(nil, "copy t from stdin"), copyData, codec.AppendQuery(nil, "commit"),
+	}, nil))
+	if got.String() != want {
+		t.Fatalf("destination received %q\nwant %q", got.String(), want)
+	}
+}
+
+func TestReplayLateSendsAtOnce(t *testing.T) {
+	a, b := net.Pipe()
+	var got bytes.Buffer
+	done := make(chan struct{})
+	go scriptedDest(t, b, &got, done)
+	var txn []byte
+	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "select 1"))
+	txn = AppendRecord(txn, 100*time.Millisecond, codec.AppendQuery(nil, "select 2"))
+	slept := 0
+	// The replay starts a second late: no record may wait.
+	res, err := NewReplayer().Replay(a, txn, time.Now().Add(-time.Second), func(time.Duration) { slept++ })
+	_ = a.Close()
+	<-done
+	if err != nil || slept != 0 {
+		t.Fatalf("err=%v slept=%d, want no sleep", err, slept)
+	}
+	if res.MaxLate < 900*time.Millisecond {
+		t.Fatalf("MaxLate = %v, want about 1s", res.MaxLate)
+	}
+}
+
+func TestReplayExtendedPipeline(t *testing.T) {
+	a, b := net.Pipe()
+	var got bytes.Buffer
+	done := make(chan struct{})
+	go scriptedDest(t, b, &got, done)
+	// Parse/Bind/Execute then Sync in separate records: one ReadyForQuery.
+	parse := []byte{'P', 0, 0, 0, 8, 0, 's', 0, 0}
+	parse = append(parse[:5], 0, 'x', 0, 0, 0)
+	binary.BigEndian.PutUint32(parse[1:5], uint32(len(parse)-1))
+	var txn []byte
+	txn = AppendRecord(txn, 0, parse)
+	txn = AppendRecord(txn, time.Millisecond, codec.AppendSync(nil))
+	res, err := NewReplayer().Replay(a, txn, time.Now(), nil)
+	_ = a.Close()
+	<-done
+	if err != nil || res.Requests != 2 || res.Errors != 0 {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+}
