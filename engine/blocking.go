@@ -11,47 +11,62 @@ var errPoolExhausted = errors.New("no server connection available in time")
 
 // acquireBlocking returns a server driven through its net.Conn (s.nc), from
 // the pool's idle blocking connections or a new dial within the pool's size.
-// It waits until deadline when the pool is full.
+// When the pool is full it queues (FIFO) until a blocking server is handed
+// over, or deadline.
 func (p *pool) acquireBlocking(deadline time.Time) (*server, error) {
-	for {
-		p.mu.Lock()
-		if n := len(p.idleBlocking); n > 0 {
-			s := p.idleBlocking[n-1]
-			p.idleBlocking[n-1] = nil
-			p.idleBlocking = p.idleBlocking[:n-1]
-			p.mu.Unlock()
-			return s, nil
-		}
-		if p.closed {
-			p.mu.Unlock()
-			return nil, errors.New("pool closed")
-		}
-		if p.total < p.cfg.size {
-			p.total++
-			p.mu.Unlock()
-			s, nc, err := p.connect()
-			if err != nil {
-				p.dropped(nil, err)
-				return nil, err
-			}
-			s.nc = nc
-			p.e.stats.serversOpened.Add(1)
-			return s, nil
-		}
+	p.mu.Lock()
+	if n := len(p.idleBlocking); n > 0 {
+		s := p.idleBlocking[n-1]
+		p.idleBlocking[n-1] = nil
+		p.idleBlocking = p.idleBlocking[:n-1]
 		p.mu.Unlock()
-		wait := time.Until(deadline)
-		if wait <= 0 {
-			return nil, errPoolExhausted
+		return s, nil
+	}
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errors.New("pool closed")
+	}
+	if p.total < p.cfg.size {
+		p.total++
+		p.mu.Unlock()
+		s, nc, err := p.connect()
+		if err != nil {
+			p.dropped(nil, err)
+			return nil, err
 		}
-		select {
-		case <-p.blockingFree:
-		case <-time.After(min(wait, 50*time.Millisecond)):
+		s.nc = nc
+		p.e.stats.serversOpened.Add(1)
+		return s, nil
+	}
+	ch := make(chan *server, 1)
+	p.blockingWaiters = append(p.blockingWaiters, ch)
+	p.mu.Unlock()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case s := <-ch:
+		return s, nil
+	case <-t.C:
+	}
+	p.mu.Lock()
+	for i, w := range p.blockingWaiters {
+		if w == ch {
+			p.blockingWaiters = append(p.blockingWaiters[:i], p.blockingWaiters[i+1:]...)
+			break
 		}
+	}
+	p.mu.Unlock()
+	select {
+	case s := <-ch: // handed over while timing out
+		return s, nil
+	default:
+		return nil, errPoolExhausted
 	}
 }
 
-// releaseBlocking gives a blocking connection back; a connection that is
-// not clean, or a closed pool, closes it.
+// releaseBlocking gives a blocking connection back, to the first waiting
+// goroutine or the idle list; a connection that is not clean, or a closed
+// pool, closes it.
 func (p *pool) releaseBlocking(s *server, clean bool) {
 	now := time.Now()
 	p.mu.Lock()
@@ -60,20 +75,42 @@ func (p *pool) releaseBlocking(s *server, clean bool) {
 		_ = s.nc.Close()
 		p.e.stats.serversClosed.Add(1)
 		p.dropped(nil, nil)
-		p.signalBlocking()
+		p.redialBlocking()
+		return
+	}
+	if len(p.blockingWaiters) > 0 {
+		ch := p.blockingWaiters[0]
+		p.blockingWaiters = p.blockingWaiters[1:]
+		p.mu.Unlock()
+		ch <- s
 		return
 	}
 	s.idleSince = now
 	p.idleBlocking = append(p.idleBlocking, s)
 	p.mu.Unlock()
-	p.signalBlocking()
 }
 
-func (p *pool) signalBlocking() {
-	select {
-	case p.blockingFree <- struct{}{}:
-	default:
+// redialBlocking opens a server for the first blocking waiter after one was closed.
+func (p *pool) redialBlocking() {
+	p.mu.Lock()
+	if len(p.blockingWaiters) == 0 || p.total >= p.cfg.size || p.closed {
+		p.mu.Unlock()
+		return
 	}
+	ch := p.blockingWaiters[0]
+	p.blockingWaiters = p.blockingWaiters[1:]
+	p.total++
+	p.mu.Unlock()
+	go func() {
+		s, nc, err := p.connect()
+		if err != nil {
+			p.dropped(nil, err)
+			return // the waiter times out
+		}
+		s.nc = nc
+		p.e.stats.serversOpened.Add(1)
+		ch <- s
+	}()
 }
 
 // expireBlocking closes idle blocking connections past idle_timeout or lifetime. Caller holds mu.

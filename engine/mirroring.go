@@ -102,7 +102,7 @@ func (cl *client) beginTx() {
 		}
 	}
 	if c.want != 0 {
-		c.start = now
+		c.start = time.Time{} // set when the first request reaches the source
 		c.buf = bufpool.Get(4096)
 	}
 }
@@ -120,7 +120,11 @@ func (cl *client) captureRequest(req []byte) {
 		c.buf = nil
 		return
 	}
-	h := mirror.RecordHeaderFor(time.Since(c.start), len(req))
+	now := time.Now()
+	if c.start.IsZero() {
+		c.start = now // offsets count from the first request's arrival at the source, after any wait for a server
+	}
+	h := mirror.RecordHeaderFor(now.Sub(c.start), len(req))
 	c.buf.Append(h[:]...)
 	c.buf.Append(req...)
 }

@@ -70,7 +70,9 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	}
 	s, err := d.dest.acquireBlocking(time.Now().Add(d.dest.cfg.checkoutTimeout))
 	if err != nil {
-		d.markDown()
+		if err != errPoolExhausted {
+			d.markDown() // cannot connect: drop at the source for a while
+		}
 		d.drop(dropUnavailable)
 		return
 	}

@@ -45,15 +45,15 @@ type pool struct {
 	lastFail time.Time
 	secret   auth.Secret // the users.toml password clients authenticate against
 
-	idleBlocking []*server     // idle servers driven by goroutines (mirror replay)
-	blockingFree chan struct{} // signalled when a blocking server comes back
+	idleBlocking    []*server      // idle servers driven by goroutines (mirror replay)
+	blockingWaiters []chan *server // goroutines waiting for one, FIFO
 
 	mirrors      []*mirrorDest // where this pool's transactions are mirrored
 	mirrorLevels bool          // some mirror filters by level: classify transactions
 }
 
 func newPool(e *Engine, cfg poolConfig) *pool {
-	return &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops()), blockingFree: make(chan struct{}, 1)}
+	return &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops())}
 }
 
 // checkout is called on cl's loop. It returns an idle server of that loop,

@@ -23,7 +23,6 @@ type Replayer struct {
 	reqSkip   int // bytes still to come of a request frame that spans records
 	pending   int // ReadyForQuery still owed by the destination
 	errors    int
-	lateSince time.Duration
 }
 
 // NewReplayer returns a Replayer with a 64 KiB read buffer.

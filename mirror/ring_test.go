@@ -4,10 +4,13 @@ package mirror
 import (
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pgdogd/pgdogd/bufpool"
 )
 
 func TestRingCapacity(t *testing.T) {
@@ -340,6 +343,22 @@ func TestRingWaitRaceWindows(t *testing.T) {
 	}
 }
 
+// changeLimits reads Len and changes Limit every millisecond until quit is closed: both are
+// allowed from any goroutine.
+func changeLimits(t *testing.T, r *Ring[int], quit <-chan struct{}) {
+	for {
+		select {
+		case <-quit:
+			return
+		case <-time.After(time.Millisecond):
+		}
+		if l := r.Len(); l < 0 || l > r.Cap() {
+			t.Errorf("Len %d outside 0..%d", l, r.Cap())
+		}
+		r.SetLimit(1 + rand.IntN(r.Cap()))
+	}
+}
+
 func TestRingSPSCStress(t *testing.T) {
 	total := 1_000_000
 	if testing.Short() {
@@ -366,19 +385,9 @@ func TestRingSPSCStress(t *testing.T) {
 	}()
 	quit := make(chan struct{})
 	wg.Add(1)
-	go func() { // any goroutine may read Len and change Limit
+	go func() {
 		defer wg.Done()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-time.After(time.Millisecond):
-			}
-			if l := r.Len(); l < 0 || l > r.Cap() {
-				t.Errorf("Len %d outside 0..%d", l, r.Cap())
-			}
-			r.SetLimit(1 + rand.IntN(r.Cap()))
-		}
+		changeLimits(t, r, quit)
 	}()
 	sent := 0
 	for sent < total && time.Now().Before(stop) {
@@ -426,5 +435,50 @@ func TestRingZeroAlloc(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per Push+Pop of int, want 0", allocs)
+	}
+}
+
+// TestRingSharesBufsAcrossMirrors fans pooled buffers out to two rings whose consumers
+// release them, as the engine does: every reference handed over comes back.
+func TestRingSharesBufsAcrossMirrors(t *testing.T) {
+	const n = 2000
+	rings := []*Ring[*bufpool.Buf]{NewRing[*bufpool.Buf](8), NewRing[*bufpool.Buf](8)}
+	bufs := make([]*bufpool.Buf, n)
+	var wg sync.WaitGroup
+	for _, r := range rings {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			want := 0
+			for r.Wait(nil) {
+				b, _ := r.Pop()
+				if string(b.Bytes()) != strconv.Itoa(want) {
+					t.Errorf("mirror got %q, want %d", b.Bytes(), want)
+				}
+				want++
+				b.Release()
+			}
+		}()
+	}
+	for i := range n {
+		b := bufpool.Get(16)
+		b.AppendString(strconv.Itoa(i))
+		bufs[i] = b // the test keeps its reference to check the count afterwards
+		for _, r := range rings {
+			b.Retain()
+			for !r.Push(b) {
+				runtime.Gosched()
+			}
+		}
+	}
+	for _, r := range rings {
+		r.Close()
+	}
+	wg.Wait()
+	for i, b := range bufs {
+		if b.Refs() != 1 {
+			t.Fatalf("buffer %d: refs %d after both mirrors, want 1", i, b.Refs())
+		}
+		b.Release()
 	}
 }
