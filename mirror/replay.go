@@ -17,12 +17,12 @@ var ErrBadReply = errors.New("mirror: malformed message from destination")
 // Replayer replays transactions on one blocking connection. It keeps its
 // read buffer between transactions; it is used by one goroutine.
 type Replayer struct {
-	rbuf      []byte
-	have      int // bytes in rbuf
-	skip      int // bytes still to discard of a reply frame larger than rbuf
-	reqSkip   int // bytes still to come of a request frame that spans records
-	pending   int // ReadyForQuery still owed by the destination
-	errors    int
+	rbuf    []byte
+	have    int // bytes in rbuf
+	skip    int // bytes still to discard of a reply frame larger than rbuf
+	reqSkip int // bytes still to come of a request frame that spans records
+	pending int // ReadyForQuery still owed by the destination
+	errors  int
 }
 
 // NewReplayer returns a Replayer with a 64 KiB read buffer.
