@@ -1,0 +1,39 @@
+# Benchmark cases and targets of perf/bench.sh: pgbench options, durations, target endpoints.
+# shellcheck shell=bash
+
+ALL_CASES="select-simple-c16 select-extended-c16 select-simple-c200 tpcb-c16"
+ALL_TARGETS="direct pgbouncer pgdogd"
+
+# case_args prints the pgbench arguments of case $1 (without -n -j -T and connection options).
+case_args() {
+	case $1 in
+	select-simple-c16) echo "-S -M simple -c 16" ;;
+	select-extended-c16) echo "-S -M extended -c 16" ;;
+	select-simple-c200) echo "-S -M simple -c 200" ;;
+	tpcb-c16) echo "-b tpcb-like -M simple -c 16" ;;
+	*) return 1 ;;
+	esac
+}
+
+# case_seconds prints the pgbench -T of case $1: BENCH_SECONDS, plus 5 s for 200 clients since
+# pgbench counts their connection setup (200 SCRAM handshakes) inside -T ("tps" excludes it).
+case_seconds() {
+	case $1 in
+	*-c200) echo $((BENCH_SECONDS + 5)) ;;
+	*) echo "$BENCH_SECONDS" ;;
+	esac
+}
+
+# target_endpoint sets T_PORT, T_PID (empty for direct) and T_ERR (why it cannot run) for target $1.
+target_endpoint() {
+	T_PORT="" T_PID="" T_ERR=""
+	case $1 in
+	direct) T_PORT=$PG_PORT ;;
+	pgbouncer) T_PORT=${PGB_PORT:-} T_PID=${PGB_PID:-} ;;
+	pgdogd) T_PORT=${PGDOGD_PORT:-} T_PID=${PGDOGD_PID:-} T_ERR=$PGDOGD_ERROR ;;
+	esac
+	if [[ -z $T_ERR && -n $T_PID ]] && ! pid_alive "$T_PID"; then
+		T_ERR="$1 (pid $T_PID) is no longer running"
+	fi
+	[[ -n $T_ERR || -n $T_PORT ]] || T_ERR="$1 was not started"
+}

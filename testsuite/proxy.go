@@ -1,0 +1,305 @@
+// Proxy: builds the pgdogd binary, writes its TOML files, runs it and stops it by PID.
+package testsuite
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// General is pgdog.toml's [general] table; zero fields are left out of the file.
+type General struct {
+	Host            string `toml:"host"`
+	Port            int    `toml:"port"`
+	Workers         int    `toml:"workers,omitzero"`
+	DefaultPoolSize int    `toml:"default_pool_size,omitzero"`
+	PoolerMode      string `toml:"pooler_mode,omitempty"`
+	AuthType        string `toml:"auth_type,omitempty"`
+	CheckoutTimeout int    `toml:"checkout_timeout,omitzero"` // ms
+	ConnectTimeout  int    `toml:"connect_timeout,omitzero"`  // ms
+	ShutdownTimeout int    `toml:"shutdown_timeout,omitzero"` // ms
+	IdleTimeout     int    `toml:"idle_timeout,omitzero"`     // ms
+}
+
+// Database is one [[databases]] entry.
+type Database struct {
+	Name         string `toml:"name"`
+	Host         string `toml:"host"`
+	Port         int    `toml:"port"`
+	DatabaseName string `toml:"database_name,omitempty"`
+	PoolSize     int    `toml:"pool_size,omitzero"`
+	PoolerMode   string `toml:"pooler_mode,omitempty"`
+}
+
+// Admin is pgdog.toml's [admin] table.
+type Admin struct {
+	Name     string `toml:"name,omitempty"`
+	User     string `toml:"user,omitempty"`
+	Password string `toml:"password,omitempty"`
+}
+
+// User is one [[users]] entry of users.toml.
+type User struct {
+	Name           string `toml:"name"`
+	Database       string `toml:"database"`
+	Password       string `toml:"password,omitempty"`
+	PoolSize       int    `toml:"pool_size,omitzero"`
+	PoolerMode     string `toml:"pooler_mode,omitempty"`
+	ServerUser     string `toml:"server_user,omitempty"`
+	ServerPassword string `toml:"server_password,omitempty"`
+}
+
+// ProxyConfig is everything written to pgdog.toml and users.toml.
+type ProxyConfig struct {
+	General   General    `toml:"general"`
+	Databases []Database `toml:"databases"`
+	Admin     Admin      `toml:"admin"`
+	Users     []User     `toml:"-"`
+}
+
+// DefaultConfig is a transaction-mode, SCRAM proxy in front of c's TestDatabase with alice
+// and bob (plain passwords) and pools of 10.
+func DefaultConfig(c *Cluster) ProxyConfig {
+	return ProxyConfig{
+		General: General{
+			Host: "127.0.0.1", Workers: 2, DefaultPoolSize: 10,
+			PoolerMode: "transaction", AuthType: "scram",
+			CheckoutTimeout: 5000, ConnectTimeout: 2000, ShutdownTimeout: 5000,
+		},
+		Databases: []Database{{Name: TestDatabase, Host: c.Host, Port: c.Port, DatabaseName: TestDatabase}},
+		Admin:     Admin{Password: "admin"},
+		Users: []User{
+			{Name: Alice.User, Database: TestDatabase, Password: Alice.Password, PoolSize: 10},
+			{Name: Bob.User, Database: TestDatabase, Password: Bob.Password, PoolSize: 10},
+		},
+	}
+}
+
+// Proxy is a running pgdogd process.
+type Proxy struct {
+	Endpoint
+	Dir    string
+	cmd    *exec.Cmd
+	logs   *syncBuffer
+	done   chan struct{} // closed when the process has exited
+	result error         // cmd.Wait's result, valid after done
+}
+
+// StartProxy writes cfg (with a fresh port) into a temp folder, starts pgdogd and waits up to
+// 10 s for its port to accept. The process is stopped (SIGINT, then SIGKILL) when t ends and
+// its log is printed if t failed.
+func StartProxy(t testing.TB, cfg ProxyConfig) *Proxy {
+	t.Helper()
+	bin, err := ProxyBinary()
+	if err != nil {
+		t.Fatalf("pgdogd binary unavailable: %v", err)
+	}
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.General.Host, cfg.General.Port = "127.0.0.1", port
+	dir := t.TempDir()
+	if err := writeProxyFiles(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port}, Dir: dir,
+		logs: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"))
+	p.cmd.Dir = dir
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("cannot start pgdogd: %v", err)
+	}
+	go func() { p.result = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { p.cleanup(t) })
+	if err := p.waitReady(10 * time.Second); err != nil {
+		t.Fatalf("pgdogd not ready: %v\nlog:\n%s", err, p.Logs())
+	}
+	return p
+}
+
+// writeProxyFiles writes pgdog.toml and users.toml into dir.
+func writeProxyFiles(dir string, cfg ProxyConfig) error {
+	var main, users bytes.Buffer
+	if err := toml.NewEncoder(&main).Encode(cfg); err != nil {
+		return fmt.Errorf("cannot encode pgdog.toml: %w", err)
+	}
+	if err := toml.NewEncoder(&users).Encode(struct {
+		Users []User `toml:"users"`
+	}{cfg.Users}); err != nil {
+		return fmt.Errorf("cannot encode users.toml: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pgdog.toml"), main.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("cannot write pgdog.toml: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.toml"), users.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("cannot write users.toml: %w", err)
+	}
+	return nil
+}
+
+// waitReady polls the port until it accepts or the process exits.
+func (p *Proxy) waitReady(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return fmt.Errorf("pgdogd exited early: %v", p.result)
+		default:
+		}
+		conn, err := net.DialTimeout("tcp", p.Addr(), 200*time.Millisecond)
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("port %d did not accept within %v", p.Port, limit)
+}
+
+// cleanup stops the process if it still runs and prints its log when t failed.
+func (p *Proxy) cleanup(t testing.TB) {
+	if p.Alive() {
+		_ = p.Signal(syscall.SIGINT)
+		if _, err := p.Wait(10 * time.Second); err != nil {
+			_ = p.cmd.Process.Kill()
+			_, _ = p.Wait(5 * time.Second)
+		}
+	}
+	if t.Failed() {
+		t.Logf("pgdogd log (%s):\n%s", p.Dir, p.Logs())
+	}
+}
+
+// PID returns pgdogd's process id.
+func (p *Proxy) PID() int { return p.cmd.Process.Pid }
+
+// Signal sends sig to pgdogd (and only to it).
+func (p *Proxy) Signal(sig syscall.Signal) error {
+	if !p.Alive() {
+		return errors.New("pgdogd already exited")
+	}
+	return syscall.Kill(p.cmd.Process.Pid, sig)
+}
+
+// Alive reports whether the process has not exited yet.
+func (p *Proxy) Alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// ErrStillRunning is returned by Wait when the process did not exit in time.
+var ErrStillRunning = errors.New("pgdogd still running")
+
+// Wait waits up to limit for the process to exit and returns its exit code.
+func (p *Proxy) Wait(limit time.Duration) (int, error) {
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode(), nil
+	case <-time.After(limit):
+		return -1, ErrStillRunning
+	}
+}
+
+// Logs returns everything pgdogd wrote to stdout and stderr so far.
+func (p *Proxy) Logs() string { return p.logs.String() }
+
+// syncBuffer is a bytes.Buffer safe for one writer goroutine and concurrent readers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binDir  string
+	binErr  error
+)
+
+// ProxyBinary returns the pgdogd binary: $PGDOGD_BIN if set, else built once per process from
+// the module root into a temp folder (with -race when PGDOGD_RACE=1).
+func ProxyBinary() (string, error) {
+	binOnce.Do(func() {
+		if b := os.Getenv("PGDOGD_BIN"); b != "" {
+			binPath = b
+			return
+		}
+		binPath, binErr = buildProxy()
+	})
+	return binPath, binErr
+}
+
+// buildProxy runs "go build ./cmd/pgdogd" in the module root.
+func buildProxy() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	binDir, err = os.MkdirTemp("", "pgdogd-bin-")
+	if err != nil {
+		return "", fmt.Errorf("cannot create build folder: %w", err)
+	}
+	out := filepath.Join(binDir, "pgdogd")
+	args := []string{"build", "-o", out}
+	if os.Getenv("PGDOGD_RACE") == "1" {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "./cmd/pgdogd")...)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cannot build pgdogd: %w\n%s", err, b)
+	}
+	return out, nil
+}
+
+// moduleRoot is the parent of this package's folder.
+func moduleRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if ok {
+		root := filepath.Dir(filepath.Dir(file))
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			return root, nil
+		}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("cannot find module root: %w", err)
+	}
+	return filepath.Dir(wd), nil
+}
+
+// RemoveProxyBinary deletes the folder of a binary built by ProxyBinary.
+func RemoveProxyBinary() {
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+}
