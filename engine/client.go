@@ -301,7 +301,7 @@ func (cl *client) closeIfIdle() {
 // connectFailed ends a client whose server could not be had.
 func (cl *client) connectFailed(err error) {
 	if cl.state == clWaiting || cl.state == clParams {
-		cl.fatal(codec.CodeConnectionFailure, fmt.Sprintf("cannot connect to database %q: %v", cl.database, err))
+		cl.fatal(codec.CodeConnectionFailure, fmt.Sprintf("cannot connect to database %q: %s", cl.database, clientMessage(err)))
 	}
 }
 

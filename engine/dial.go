@@ -41,37 +41,30 @@ func (p *pool) dial(target *loopState) {
 // connect dials and authenticates a server with connect_timeout, and
 // returns the authenticated socket, ready for its first query.
 func (p *pool) connect() (*server, net.Conn, error) {
-	cfg, err := pgconn.ParseConfig("sslmode=disable")
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot build connection settings: %w", err)
-	}
-	cfg.Host, cfg.Port = p.cfg.host, uint16(p.cfg.port)
-	cfg.User, cfg.Password, cfg.Database = p.cfg.serverUser, p.cfg.serverPassword, p.cfg.dbname
-	cfg.TLSConfig, cfg.Fallbacks = nil, nil
-	cfg.RuntimeParams = map[string]string{}
-	cfg.ConnectTimeout = p.cfg.connectTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.connectTimeout)
 	defer cancel()
-	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	var lr *loginResult
+	var err error
+	if isMD5Hash(p.cfg.serverPassword) {
+		lr, err = p.loginWithMD5Hash(ctx)
+	} else {
+		lr, err = p.loginWithPassword(ctx)
+	}
 	if err != nil {
 		return nil, nil, err
-	}
-	hj, err := conn.Hijack()
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot take over server connection: %w", err)
 	}
 	s := &server{
 		pool:     p,
 		state:    svConnecting,
 		txStatus: 'I',
-		cancel:   &cancelTarget{addr: hostPort(p.cfg.host, p.cfg.port), pid: hj.PID, key: hj.SecretKey},
+		cancel:   &cancelTarget{addr: hostPort(p.cfg.host, p.cfg.port), pid: lr.pid, key: lr.key},
 		created:  time.Now(),
 	}
-	for k, v := range hj.ParameterStatuses {
+	for k, v := range lr.params {
 		s.params = s.params.set(k, v)
 	}
 	for i := range s.params {
-		s.params[i].display = k2display(s.params[i], hj.ParameterStatuses)
+		s.params[i].display = k2display(s.params[i], lr.params)
 		s.params[i].reported = true
 	}
 	p.mu.Lock()
@@ -79,7 +72,29 @@ func (p *pool) connect() (*server, net.Conn, error) {
 		p.defs = s.params.clone()
 	}
 	p.mu.Unlock()
-	return s, hj.Conn, nil
+	return s, lr.conn, nil
+}
+
+// loginWithPassword logs in with pgconn, which speaks every method PostgreSQL offers.
+func (p *pool) loginWithPassword(ctx context.Context) (*loginResult, error) {
+	cfg, err := pgconn.ParseConfig("sslmode=disable")
+	if err != nil {
+		return nil, fmt.Errorf("cannot build connection settings: %w", err)
+	}
+	cfg.Host, cfg.Port = p.cfg.host, uint16(p.cfg.port)
+	cfg.User, cfg.Password, cfg.Database = p.cfg.serverUser, p.cfg.serverPassword, p.cfg.dbname
+	cfg.TLSConfig, cfg.Fallbacks = nil, nil
+	cfg.RuntimeParams = map[string]string{}
+	cfg.ConnectTimeout = p.cfg.connectTimeout
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	hj, err := conn.Hijack()
+	if err != nil {
+		return nil, fmt.Errorf("cannot take over server connection: %w", err)
+	}
+	return &loginResult{conn: hj.Conn, pid: hj.PID, key: hj.SecretKey, params: hj.ParameterStatuses}, nil
 }
 
 // k2display keeps PostgreSQL's own spelling of a reported name.

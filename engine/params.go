@@ -126,12 +126,14 @@ func appendSync(sql []byte, have, want, defs params) ([]byte, params) {
 	return sql, have
 }
 
+// appendSet sets a parameter with set_config, which reads the value as a
+// startup parameter would be read (a list stays a list: search_path = 'a, b').
 func appendSet(sql []byte, name, value string) []byte {
-	sql = append(sql, "SET "...)
-	sql = appendIdent(sql, name)
-	sql = append(sql, " TO "...)
+	sql = append(sql, "SELECT pg_catalog.set_config("...)
+	sql = appendLiteral(sql, name)
+	sql = append(sql, ", "...)
 	sql = appendLiteral(sql, value)
-	return append(sql, ';')
+	return append(sql, ", false);"...)
 }
 
 // appendIdent quotes an identifier for SQL.

@@ -17,14 +17,14 @@ func TestAppendSync(t *testing.T) {
 	}{
 		{"nothing to do", defs.clone(), nil, "", map[string]string{"timezone": "UTC"}},
 		{"client setting", defs.clone(), params{}.set("application_name", "foo"),
-			`SET "application_name" TO E'foo';`, map[string]string{"application_name": "foo"}},
+			`SELECT pg_catalog.set_config(E'application_name', E'foo', false);`, map[string]string{"application_name": "foo"}},
 		{"already in place", defs.clone().set("application_name", "foo"), params{}.set("application_name", "foo"), "", nil},
 		{"previous client's setting goes back to default", defs.clone().set("TimeZone", "Asia/Tokyo"), nil,
-			`SET "timezone" TO E'UTC';`, map[string]string{"timezone": "UTC"}},
+			`SELECT pg_catalog.set_config(E'timezone', E'UTC', false);`, map[string]string{"timezone": "UTC"}},
 		{"unreported setting is reset", defs.clone().set("statement_timeout", "5s"), nil,
 			`RESET "statement_timeout";`, nil},
 		{"quoting", defs.clone(), params{}.set("search_path", `a'b\c`),
-			`SET "search_path" TO E'a''b\\c';`, map[string]string{"search_path": `a'b\c`}},
+			`SELECT pg_catalog.set_config(E'search_path', E'a''b\\c', false);`, map[string]string{"search_path": `a'b\c`}},
 		{"read-only settings are never touched", defs.clone().set("server_version", "16"), nil, "", nil},
 	}
 	for _, c := range cases {

@@ -43,8 +43,8 @@ func buildPools(e *Engine, cfg *config.Config, _ *poolSet) (*poolSet, error) {
 			connectTimeout: g.ConnectTimeout, checkoutTimeout: g.CheckoutTimeout,
 			idleTimeout: g.IdleTimeout, lifetime: g.ServerLifetime,
 		}
-		if pc.serverPassword == u.Password && secret.Kind() != "plain" {
-			e.log.Warn("user's password is a hash: set server_password so pgdogd can log in to PostgreSQL", "user", u.Name, "database", d.Name)
+		if pc.serverPassword == u.Password && secret.Kind() == "scram" {
+			e.log.Warn("user's password is a SCRAM verifier: set server_password so pgdogd can log in to PostgreSQL", "user", u.Name, "database", d.Name)
 		}
 		p := newPool(e, pc)
 		p.secret = secret
