@@ -53,13 +53,7 @@ type client struct {
 	cancelTo  atomic.Pointer[cancelTarget] // the linked server's backend key, read by cancel requests
 	waitStart time.Time                    // guarded by pool.mu while waiting
 	expecting bool                         // a migrating server is on its way; guarded by pool.mu
-	stats     clientStats
-}
-
-// clientStats are counted on the client's loop.
-type clientStats struct {
-	received, sent uint64
-	xacts, queries uint64
+	txStart   time.Time                    // the current transaction's first request
 }
 
 func newClient(e *Engine, c gnet.Conn, ls *loopState) *client {
@@ -155,6 +149,7 @@ func (cl *client) forward() gnet.Action {
 			return cl.violation(fmt.Sprintf("invalid frontend message type %d", typ))
 		}
 		if !cl.cap.inTx {
+			cl.txStart = time.Now()
 			cl.beginTx()
 		}
 		if s == nil {
@@ -164,10 +159,13 @@ func (cl *client) forward() gnet.Action {
 			}
 			cl.link(s)
 		}
+		if s.pending == 0 && !s.unsynced {
+			s.cycleStart = time.Now()
+		}
 		switch typ {
 		case codec.MsgQuery, codec.MsgFunctionCall:
 			s.pending++
-			cl.stats.queries++
+			cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
 		case codec.MsgSync:
 			s.pending++
 			s.unsynced = false
@@ -175,7 +173,7 @@ func (cl *client) forward() gnet.Action {
 			codec.MsgClose, codec.MsgFlush:
 			s.unsynced = true
 			if typ == codec.MsgExecute {
-				cl.stats.queries++
+				cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
 			}
 		}
 		if !complete {
@@ -198,7 +196,7 @@ func (cl *client) flush(s *server, b []byte) {
 	if len(b) == 0 || s == nil {
 		return
 	}
-	cl.stats.received += uint64(len(b))
+	cl.pool.stats.shard(cl.loop.idx).received.Add(uint64(len(b)))
 	_, _ = s.conn.Write(b)
 }
 
@@ -241,7 +239,6 @@ func (cl *client) unlink() {
 	cl.server = nil
 	cl.cancelTo.Store(nil)
 	cl.e.stats.linked.Add(-1)
-	cl.stats.xacts++
 	if cl.state == clActive {
 		cl.setState(clIdle)
 	}
@@ -258,6 +255,7 @@ func (cl *client) serve(s *server) {
 	switch cl.state {
 	case clWaiting:
 		// The transaction's first request is buffered: send it now.
+		cl.pool.stats.shard(cl.loop.idx).waitUS.Add(uint64(time.Since(cl.waitStart).Microseconds()))
 		cl.link(s)
 		if cl.forward() == gnet.Close {
 			_ = cl.conn.Close()

@@ -136,6 +136,9 @@ func (cl *client) endTx() {
 		return
 	}
 	c.inTx = false
+	sh := cl.pool.stats.shard(cl.loop.idx)
+	sh.xacts.Add(1)
+	sh.xactUS.Add(uint64(time.Since(cl.txStart).Microseconds()))
 	if c.want == 0 {
 		return
 	}

@@ -48,12 +48,15 @@ type pool struct {
 	idleBlocking    []*server      // idle servers driven by goroutines (mirror replay)
 	blockingWaiters []chan *server // goroutines waiting for one, FIFO
 
+	stats        poolStats
 	mirrors      []*mirrorDest // where this pool's transactions are mirrored
 	mirrorLevels bool          // some mirror filters by level: classify transactions
 }
 
 func newPool(e *Engine, cfg poolConfig) *pool {
-	return &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops())}
+	p := &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops())}
+	p.stats.shards = make([]statShard, e.numLoops())
+	return p
 }
 
 // checkout is called on cl's loop. It returns an idle server of that loop,

@@ -38,14 +38,15 @@ type server struct {
 	loop  *loopState
 	state serverState
 
-	client   *client
-	pending  int  // ReadyForQuery still owed for Query, Sync and FunctionCall sent
-	unsynced bool // extended-protocol or COPY messages sent since the last Sync
-	swallow  int  // ReadyForQuery owed for pgdogd's own queries, not forwarded
-	txStatus byte // last ReadyForQuery status: 'I', 'T' or 'E'
-	skip     int  // bytes still to come of a frame being streamed
-	skipDrop bool // the streamed frame is dropped, not forwarded
-	params   params
+	client     *client
+	pending    int       // ReadyForQuery still owed for Query, Sync and FunctionCall sent
+	unsynced   bool      // extended-protocol or COPY messages sent since the last Sync
+	swallow    int       // ReadyForQuery owed for pgdogd's own queries, not forwarded
+	txStatus   byte      // last ReadyForQuery status: 'I', 'T' or 'E'
+	skip       int       // bytes still to come of a frame being streamed
+	skipDrop   bool      // the streamed frame is dropped, not forwarded
+	cycleStart time.Time // when the current request cycle began, for query time
+	params     params
 
 	cancel    *cancelTarget // immutable after dial; read by other goroutines
 	created   time.Time
@@ -127,9 +128,12 @@ frames:
 			} else if s.pending > 0 {
 				s.pending--
 			}
-			if !drop && s.pending == 0 && !s.unsynced && status == 'I' {
-				txEnd = true
-				release = cl.releasable()
+			if !drop && s.pending == 0 && !s.unsynced {
+				s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(time.Since(s.cycleStart).Microseconds()))
+				if status == 'I' {
+					txEnd = true
+					release = cl.releasable()
+				}
 			}
 		case codec.MsgParameterStatus:
 			// A reported setting changed: remember it for the server and the client.
@@ -146,6 +150,7 @@ frames:
 				s.ownError(buf[off+5 : off+size])
 			} else {
 				cl.cap.failed = true
+				s.pool.stats.shard(s.loop.idx).errors.Add(1)
 			}
 		default:
 			// Everything else is streamed through without being read.
@@ -185,7 +190,7 @@ func (s *server) flushTo(cl *client, b []byte) {
 	if len(b) == 0 || cl == nil {
 		return
 	}
-	cl.stats.sent += uint64(len(b))
+	s.pool.stats.shard(s.loop.idx).sent.Add(uint64(len(b)))
 	_, _ = cl.conn.Write(b)
 }
 
