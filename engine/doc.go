@@ -24,18 +24,23 @@
 // A client on loop L that needs a server:
 //  1. takes an idle server of loop L (the fast path, no syscall);
 //  2. otherwise, when the pool is below its size, dials a new server for L;
-//  3. otherwise takes an idle server of another loop M and migrates it: on
-//     M the socket is dup'ed and dropped from M's poller (no FIN is sent, the
-//     PostgreSQL session is untouched), and the duplicate is enrolled on L;
-//  4. otherwise waits in the pool's FIFO queue.
+//  3. otherwise waits in the pool's FIFO queue.
 //
-// So a client never waits while an idle server exists on any loop. A server
-// released on loop L goes to the oldest waiter on L; when L has no waiter it
-// migrates to the oldest waiter elsewhere. A waiter that has waited longer
-// than crossLoopAfter is served first whatever its loop, so the preference
-// for same-loop hand-overs cannot starve a loop: the extra wait it can cause
-// is bounded by crossLoopAfter plus one transaction. checkout_timeout bounds
-// every wait; the client then receives an ErrorResponse and is closed.
+// A server released on loop L goes to the oldest waiter of L. When the oldest
+// waiter overall is on another loop and has waited longer than
+// crossLoopAfter (2 ms), it goes there instead, by migration: on L the
+// socket is dup'ed and dropped from L's poller (no FIN is sent, the
+// PostgreSQL session is untouched), and the duplicate is enrolled on the
+// waiter's loop. A waiter that sees idle servers on other loops arms a
+// rebalance timer, which migrates one to it once it has waited
+// crossLoopAfter.
+//
+// So a client can wait while an idle server sits on another loop, but for
+// at most crossLoopAfter (plus timer slop): waiting that long is usually
+// cheaper than a migration, because a busy loop frees its own servers
+// within one transaction, and it keeps servers from ping-ponging between
+// loops under load. checkout_timeout bounds every wait; the client then
+// receives an ErrorResponse and is closed.
 //
 // # Transaction and session mode
 //

@@ -11,7 +11,7 @@ import (
 
 // crossLoopAfter is how long a waiter may be passed over in favour of
 // same-loop waiters before any release serves it first (see doc.go).
-const crossLoopAfter = 5 * time.Millisecond
+const crossLoopAfter = 2 * time.Millisecond
 
 // poolConfig is what a pool needs from the configuration, resolved once.
 type poolConfig struct {
@@ -35,15 +35,16 @@ type pool struct {
 	e   *Engine
 	cfg poolConfig
 
-	mu       sync.Mutex
-	idle     [][]*server // per loop, LIFO
-	total    int         // servers open, connecting or migrating
-	waiters  []*client   // FIFO
-	defs     params      // parameters a fresh server reports; nil until the first connects
-	closed   bool
-	lastErr  error
-	lastFail time.Time
-	secret   auth.Secret // the users.toml password clients authenticate against
+	mu             sync.Mutex
+	idle           [][]*server // per loop, LIFO
+	total          int         // servers open, connecting or migrating
+	waiters        []*client   // FIFO
+	defs           params      // parameters a fresh server reports; nil until the first connects
+	closed         bool
+	rebalanceArmed bool
+	lastErr        error
+	lastFail       time.Time
+	secret         auth.Secret // the users.toml password clients authenticate against
 
 	idleBlocking    []*server      // idle servers driven by goroutines (mirror replay)
 	blockingWaiters []chan *server // goroutines waiting for one, FIFO
@@ -60,8 +61,9 @@ func newPool(e *Engine, cfg poolConfig) *pool {
 }
 
 // checkout is called on cl's loop. It returns an idle server of that loop,
-// or nil after arranging for one to arrive (dial, migration or queue); the
-// server then reaches cl through serve.
+// or nil after arranging for one to arrive (dial, or a place in the queue
+// with a rebalance armed when another loop has idle servers); the server
+// then reaches cl through serve.
 func (p *pool) checkout(cl *client) *server {
 	li := cl.loop.idx
 	p.mu.Lock()
@@ -77,12 +79,8 @@ func (p *pool) checkout(cl *client) *server {
 		go p.dial(cl.loop)
 		return nil
 	}
-	for j := range p.idle {
-		if s := p.popIdle(j); s != nil {
-			p.mu.Unlock()
-			s.migrate(cl.loop)
-			return nil
-		}
+	if p.idleElsewhere(li) {
+		p.armRebalance()
 	}
 	p.mu.Unlock()
 	return nil
@@ -100,24 +98,40 @@ func (p *pool) popIdle(li int) *server {
 	return s
 }
 
+// idleElsewhere reports whether a loop other than li has an idle server. Caller holds mu.
+func (p *pool) idleElsewhere(li int) bool {
+	for j, st := range p.idle {
+		if j != li && len(st) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // release gives back a clean server, on its own loop: to a waiter of the
-// same loop, to a waiter elsewhere (by migration), or to the idle stack.
+// same loop, to a waiter elsewhere that waited past crossLoopAfter (by
+// migration), or to the idle stack.
 func (p *pool) release(s *server) {
+	now := time.Now()
 	p.mu.Lock()
-	if p.closed || s.expired(time.Now()) {
+	if p.closed || s.expired(now) {
 		p.mu.Unlock()
 		s.close("released after pool closed or lifetime over")
 		return
 	}
-	w := p.pickWaiter(s.loop.idx)
+	w := p.pickWaiter(s.loop.idx, now)
 	if w == nil {
-		s.idleSince = time.Now()
+		s.idleSince = now
 		s.setState(svIdle)
 		p.idle[s.loop.idx] = append(p.idle[s.loop.idx], s)
+		if len(p.waiters) > 0 {
+			p.armRebalance() // waiters elsewhere: move this server if they keep waiting
+		}
 		p.mu.Unlock()
 		return
 	}
 	if w.loop != s.loop {
+		w.expecting = true
 		p.mu.Unlock()
 		s.migrate(w.loop)
 		return
@@ -127,27 +141,78 @@ func (p *pool) release(s *server) {
 	w.serve(s)
 }
 
-// pickWaiter chooses who a server released on loop li should go to. Caller holds mu.
-func (p *pool) pickWaiter(li int) *client {
-	if len(p.waiters) == 0 {
-		return nil
-	}
-	oldest := p.waiters[0]
-	if oldest.loop.idx == li || time.Since(oldest.waitStart) > crossLoopAfter {
-		return oldest
+// pickWaiter chooses who a server released on loop li goes to: the oldest
+// waiter when it waited past crossLoopAfter, else the oldest of loop li.
+// Caller holds mu.
+func (p *pool) pickWaiter(li int, now time.Time) *client {
+	for _, w := range p.waiters {
+		if w.loop.idx == li {
+			return w // a migrated server arriving for w lands here too
+		}
+		if w.expecting {
+			continue // a server is already on its way to w
+		}
+		if now.Sub(w.waitStart) > crossLoopAfter {
+			return w
+		}
+		break // younger waiters elsewhere wait for their own loop
 	}
 	for _, w := range p.waiters {
 		if w.loop.idx == li {
 			return w
 		}
 	}
+	return nil
+}
+
+// armRebalance schedules one rebalance after crossLoopAfter. Caller holds mu.
+func (p *pool) armRebalance() {
+	if p.rebalanceArmed || p.closed {
+		return
+	}
+	p.rebalanceArmed = true
+	time.AfterFunc(crossLoopAfter, p.rebalance)
+}
+
+// rebalance moves idle servers to the loops of waiters that waited past
+// crossLoopAfter, oldest first; it re-arms while younger waiters remain
+// and idle servers exist elsewhere.
+func (p *pool) rebalance() {
+	now := time.Now()
+	type move struct {
+		s  *server
+		to *loopState
+	}
+	var moves []move
+	p.mu.Lock()
+	p.rebalanceArmed = false
+	again := false
 	for _, w := range p.waiters {
-		if !w.expecting {
-			w.expecting = true
-			return w
+		if w.expecting {
+			continue
+		}
+		if now.Sub(w.waitStart) < crossLoopAfter {
+			again = again || p.idleElsewhere(w.loop.idx)
+			continue
+		}
+		for j := range p.idle {
+			if j == w.loop.idx {
+				continue
+			}
+			if s := p.popIdle(j); s != nil {
+				w.expecting = true
+				moves = append(moves, move{s, w.loop})
+				break
+			}
 		}
 	}
-	return oldest
+	if again {
+		p.armRebalance()
+	}
+	p.mu.Unlock()
+	for _, m := range moves {
+		m.s.migrate(m.to)
+	}
 }
 
 // removeWaiter drops cl from the queue. Caller holds mu.
