@@ -3,6 +3,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -54,6 +55,8 @@ type client struct {
 	waitStart time.Time                    // guarded by pool.mu while waiting
 	expecting bool                         // a migrating server is on its way; guarded by pool.mu
 	txStart   time.Time                    // the current transaction's first request
+	stmtsOn   bool                         // prepared statements are rewritten (transaction mode)
+	stmts     clientStmts
 }
 
 func newClient(e *Engine, c gnet.Conn, ls *loopState) *client {
@@ -116,7 +119,9 @@ func (cl *client) onTraffic() gnet.Action {
 }
 
 // forward streams every frame in the client's buffer to its server, linking
-// one at a transaction's first message. It reads only the frame headers.
+// one at a transaction's first message. It reads only the frame headers,
+// except with prepared statements on, where Parse, Bind, Describe and Close
+// are read whole and may be rewritten.
 func (cl *client) forward() gnet.Action {
 	buf, _ := cl.conn.Peek(-1)
 	s := cl.server
@@ -125,27 +130,46 @@ func (cl *client) forward() gnet.Action {
 		off = min(cl.skip, len(buf))
 		cl.skip -= off
 	}
+	r := rewriter{buf: buf, ls: cl.loop}
+frames:
 	for off < len(buf) && cl.skip == 0 {
 		typ, size, complete, err := codec.NextFrame(buf[off:], cl.e.maxMessage())
 		if err != nil {
-			cl.flush(s, buf[:off])
+			cl.flush(s, r.finish(off))
 			return cl.violation(fmt.Sprintf("invalid message length: %v", err))
 		}
 		if size == 0 {
 			break
 		}
+		if s == nil && cl.stmtsOn && typ == codec.MsgParse {
+			if n := cl.answerParses(buf[off:]); n > 0 {
+				off += n
+				r.from = off
+				continue
+			}
+		}
+		inspect := false
 		switch typ {
 		case codec.MsgTerminate:
 			// The client is leaving: onClose decides what happens to the server.
-			cl.flush(s, buf[:off])
+			cl.flush(s, r.finish(off))
 			return gnet.Close
-		case codec.MsgQuery, codec.MsgSync, codec.MsgFunctionCall,
-			codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgExecute,
-			codec.MsgClose, codec.MsgFlush,
+		case codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose:
+			// Read whole when prepared statements are rewritten.
+			if cl.stmtsOn {
+				if !complete {
+					break frames
+				}
+				inspect = true
+			}
+		case codec.MsgQuery:
+			// Read for DISCARD ALL when whole; streamed otherwise.
+			inspect = cl.stmtsOn && complete
+		case codec.MsgSync, codec.MsgFunctionCall, codec.MsgExecute, codec.MsgFlush,
 			codec.MsgCopyData, codec.MsgCopyDone, codec.MsgCopyFail:
-			// Requests: need a server.
+			// Requests that are only forwarded.
 		default:
-			cl.flush(s, buf[:off])
+			cl.flush(s, r.finish(off))
 			return cl.violation(fmt.Sprintf("invalid frontend message type %d", typ))
 		}
 		if !cl.cap.inTx {
@@ -159,22 +183,9 @@ func (cl *client) forward() gnet.Action {
 			}
 			cl.link(s)
 		}
-		if s.pending == 0 && !s.unsynced {
-			s.cycleStart = time.Now()
-		}
-		switch typ {
-		case codec.MsgQuery, codec.MsgFunctionCall:
-			s.pending++
-			cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
-		case codec.MsgSync:
-			s.pending++
-			s.unsynced = false
-		case codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgExecute,
-			codec.MsgClose, codec.MsgFlush:
-			s.unsynced = true
-			if typ == codec.MsgExecute {
-				cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
-			}
+		cl.account(s, typ)
+		if inspect {
+			cl.prepareFrame(s, &r, typ, off, size)
 		}
 		if !complete {
 			cl.skip = size - (len(buf) - off)
@@ -183,12 +194,35 @@ func (cl *client) forward() gnet.Action {
 		}
 		off += size
 	}
-	cl.flush(s, buf[:off])
+	out := r.finish(off)
+	cl.flush(s, out)
 	if cl.cap.buf != nil {
-		cl.captureRequest(buf[:off])
+		cl.captureRequest(out)
 	}
 	_, _ = cl.conn.Discard(off)
 	return gnet.None
+}
+
+// account updates what the server owes after a request frame.
+func (cl *client) account(s *server, typ byte) {
+	if s.pending == 0 && !s.unsynced {
+		s.cycleStart = time.Now()
+	}
+	switch typ {
+	case codec.MsgQuery, codec.MsgFunctionCall:
+		s.pending++
+		s.stmts.syncs++
+		cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
+	case codec.MsgSync:
+		s.pending++
+		s.stmts.syncs++
+		s.unsynced = false
+	case codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose, codec.MsgFlush:
+		s.unsynced = true
+	case codec.MsgExecute:
+		s.unsynced = true
+		cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
+	}
 }
 
 // flush writes forwarded bytes to the server.
@@ -218,9 +252,39 @@ func (cl *client) link(s *server) {
 		b = append(b, 0)
 		patchLength(b)
 		s.swallow++
+	} else {
+		b = b[:0]
+	}
+	if cl.stmtsOn {
+		b = cl.evict(s, b)
+	}
+	if len(b) > 0 {
 		_, _ = s.conn.Write(b)
 	}
 	cl.loop.scratch = b[:0]
+}
+
+// evict closes the server's least recently used statements beyond
+// prepared_statements_limit, as one batch of pgdogd's own whose answers are
+// swallowed. It runs at link time, when the server owes nothing.
+func (cl *client) evict(s *server, b []byte) []byte {
+	ids := s.stmts.evictions(cl.e.cfg.Load().General.PreparedStatementsLimit)
+	if len(ids) == 0 {
+		return b
+	}
+	for _, id := range ids {
+		start := len(b)
+		b = append(b, codec.MsgClose, 0, 0, 0, 0, 'S')
+		b = append(b, stmtPrefix...)
+		b = strconv.AppendInt(b, int64(id), 10)
+		b = append(b, 0)
+		patchLength(b[start:])
+		delete(s.stmts.set, id)
+	}
+	b = codec.AppendSync(b)
+	s.swallow++
+	cl.e.stmts.evictions.Add(int64(len(ids)))
+	return b
 }
 
 // patchLength writes a message's length after its type byte.

@@ -38,6 +38,7 @@ type Engine struct {
 	mirrorStop chan struct{}
 	stats      Stats
 	maxMsg     int
+	stmts      *stmtCache // prepared statements, shared by every pool
 	// adminSecret is the [admin] password, parsed once.
 	adminSecret auth.Secret
 }
@@ -47,7 +48,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{log: log, stopped: make(chan struct{}), booted: make(chan struct{}), mirrorStop: make(chan struct{})}
+	e := &Engine{log: log, stopped: make(chan struct{}), booted: make(chan struct{}), mirrorStop: make(chan struct{}), stmts: newStmtCache()}
 	e.cfg.Store(cfg)
 	ps, err := buildPools(e, cfg, nil)
 	if err != nil {

@@ -17,6 +17,8 @@ type loopState struct {
 	// scratch is reused for messages pgdogd builds on this loop. It is valid
 	// until the next use on the same loop: write it out before returning.
 	scratch []byte
+	// out holds rewritten client bytes (prepared statements) until written.
+	out []byte
 }
 
 // loopOf returns the state of c's loop, registering the loop on first

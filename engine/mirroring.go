@@ -69,21 +69,22 @@ type txn struct {
 
 // capture is a client's recording of the transaction in progress.
 type capture struct {
-	links   []*mirrorLink // per mirror of the client's pool, made at first use
-	buf     *bufpool.Buf  // nil when the transaction is not recorded
-	want    uint64        // bit i: mirror i drew this transaction
-	start   time.Time
-	inTx    bool
-	failed  bool
-	tooBig  bool
-	snap    params // the client's settings as last handed to mirrors
-	snapGen uint64
+	links         []*mirrorLink // per mirror of the client's pool, made at first use
+	buf           *bufpool.Buf  // nil when the transaction is not recorded
+	want          uint64        // bit i: mirror i drew this transaction
+	start         time.Time
+	inTx          bool
+	failed        bool
+	parsedUnnamed bool // the recording holds an unnamed Parse (mirrors need one before an unnamed Bind)
+	tooBig        bool
+	snap          params // the client's settings as last handed to mirrors
+	snapGen       uint64
 }
 
 // beginTx runs at the first request of a transaction: exposure is drawn once for all mirrors.
 func (cl *client) beginTx() {
 	c := &cl.cap
-	c.inTx, c.failed, c.tooBig, c.want = true, false, false, 0
+	c.inTx, c.failed, c.tooBig, c.want, c.parsedUnnamed = true, false, false, 0, false
 	mirrors := cl.pool.mirrors
 	if len(mirrors) == 0 {
 		return

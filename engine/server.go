@@ -46,6 +46,7 @@ type server struct {
 	skip       int       // bytes still to come of a frame being streamed
 	skipDrop   bool      // the streamed frame is dropped, not forwarded
 	cycleStart time.Time // when the current request cycle began, for query time
+	stmts      serverStmts
 	params     params
 
 	cancel    *cancelTarget // immutable after dial; read by other goroutines
@@ -125,8 +126,11 @@ frames:
 			if s.swallow > 0 {
 				s.swallow--
 				release = s.swallow == 0 && s.state == svResetting
-			} else if s.pending > 0 {
-				s.pending--
+			} else {
+				s.stmts.readyForQuery()
+				if s.pending > 0 {
+					s.pending--
+				}
 			}
 			if !drop && s.pending == 0 && !s.unsynced {
 				s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(time.Since(s.cycleStart).Microseconds()))
@@ -134,6 +138,11 @@ frames:
 					txEnd = true
 					release = cl.releasable()
 				}
+			}
+		case codec.MsgParseComplete:
+			// Hidden when it answers a Parse pgdogd injected.
+			if !drop && s.stmts.parseCompleted() {
+				drop = true
 			}
 		case codec.MsgParameterStatus:
 			// A reported setting changed: remember it for the server and the client.

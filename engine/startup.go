@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/auth"
+	"github.com/pgdogd/pgdogd/engine/config"
 )
 
 // newestMinor is the newest protocol 3.x minor version pgdogd speaks.
@@ -76,6 +77,7 @@ func (cl *client) startup(st *codec.Startup) gnet.Action {
 		out = codec.AppendNegotiateProtocolVersion(out, uint32(min(int(st.Minor), newestMinor)), unknown)
 	}
 	cl.pool = ps.get(cl.user, cl.database)
+	cl.stmtsOn = cl.pool != nil && cl.pool.cfg.mode != config.ModeSession && cl.e.cfg.Load().General.PreparedStatements != "disabled"
 	method := auth.Method(cl.e.cfg.Load().General.AuthType)
 	if cl.pool == nil && method == "trust" {
 		cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))

@@ -1,0 +1,146 @@
+// prepared.go holds the prepared statement cache shared by all pools, and the frame surgery it needs.
+package engine
+
+import (
+	"encoding/binary"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// stmt is one distinct statement (query text and parameter types). On every
+// server it lives under name, which no client can collide with.
+type stmt struct {
+	id    int
+	name  string // "__pgdogd_<id>"
+	query string
+	parse []byte // a complete Parse frame for name; immutable
+}
+
+// stmtCache maps statements to their server-side names. It is touched at
+// Parse time only (once per client per statement), under its mutex.
+type stmtCache struct {
+	mu    sync.Mutex
+	byKey map[string]*stmt
+	byID  map[int]*stmt
+	next  int
+	key   []byte // scratch for lookups, under mu
+
+	parses, binds, evictions atomic.Int64
+}
+
+func newStmtCache() *stmtCache {
+	return &stmtCache{byKey: map[string]*stmt{}, byID: map[int]*stmt{}}
+}
+
+// get returns the statement for a Parse body's query and parameter types,
+// adding it on first sight. types is the body after the query's NUL.
+func (c *stmtCache) get(query, types []byte) *stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.key = append(append(append(c.key[:0], query...), 0), types...)
+	if st, ok := c.byKey[string(c.key)]; ok {
+		return st
+	}
+	c.next++
+	st := &stmt{id: c.next, name: "__pgdogd_" + strconv.Itoa(c.next), query: string(query)}
+	st.parse = appendParse(nil, st.name, query, types)
+	c.byKey[string(c.key)] = st
+	c.byID[st.id] = st
+	return st
+}
+
+// byName finds a statement by its server-side name.
+func (c *stmtCache) byName(name []byte) *stmt {
+	id, ok := stmtID(name)
+	if !ok {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byID[id]
+}
+
+// PreparedStatement describes a cached statement, for SHOW PREPARED.
+type PreparedStatement struct {
+	Name  string
+	Query string
+}
+
+// list returns the cached statements.
+func (c *stmtCache) list() []PreparedStatement {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]PreparedStatement, 0, len(c.byID))
+	for i := 1; i <= c.next; i++ {
+		if st := c.byID[i]; st != nil {
+			out = append(out, PreparedStatement{Name: st.name, Query: st.query})
+		}
+	}
+	return out
+}
+
+const stmtPrefix = "__pgdogd_"
+
+// stmtID reads N from "__pgdogd_N".
+func stmtID(name []byte) (int, bool) {
+	if len(name) <= len(stmtPrefix) || string(name[:len(stmtPrefix)]) != stmtPrefix {
+		return 0, false
+	}
+	n := 0
+	for _, ch := range name[len(stmtPrefix):] {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n, true
+}
+
+// cstring splits a NUL-terminated string off the front of b.
+func cstring(b []byte) (s, rest []byte, ok bool) {
+	for i, ch := range b {
+		if ch == 0 {
+			return b[:i], b[i+1:], true
+		}
+	}
+	return nil, nil, false
+}
+
+// parseBody reads a Parse body: statement name, query, and the rest (parameter types).
+func parseBody(body []byte) (name, query, types []byte, ok bool) {
+	name, rest, ok := cstring(body)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	query, types, ok = cstring(rest)
+	return name, query, types, ok
+}
+
+// appendParse appends a Parse frame.
+func appendParse(dst []byte, name string, query, types []byte) []byte {
+	start := len(dst)
+	dst = append(dst, 'P', 0, 0, 0, 0)
+	dst = append(dst, name...)
+	dst = append(dst, 0)
+	dst = append(dst, query...)
+	dst = append(dst, 0)
+	dst = append(dst, types...)
+	binary.BigEndian.PutUint32(dst[start+1:], uint32(len(dst)-start-1))
+	return dst
+}
+
+// appendRenamed appends frame (type byte, length, then a NUL-terminated name
+// at offset nameAt of the body) with its name replaced.
+func appendRenamed(dst, frame []byte, nameAt int, name string) []byte {
+	body := frame[5:]
+	_, rest, _ := cstring(body[nameAt:])
+	start := len(dst)
+	dst = append(dst, frame[0], 0, 0, 0, 0)
+	dst = append(dst, body[:nameAt]...)
+	dst = append(dst, name...)
+	dst = append(dst, 0)
+	dst = append(dst, rest...)
+	binary.BigEndian.PutUint32(dst[start+1:], uint32(len(dst)-start-1))
+	return dst
+}
