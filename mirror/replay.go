@@ -17,6 +17,12 @@ var ErrBadReply = errors.New("mirror: malformed message from destination")
 // Replayer replays transactions on one blocking connection. It keeps its
 // read buffer between transactions; it is used by one goroutine.
 type Replayer struct {
+	// Rewrite, when set, turns a request into what is sent (for instance to
+	// make prepared statements exist on the destination). It appends to dst
+	// and returns it; dst is the Replayer's own buffer, reused per request.
+	Rewrite func(dst, req []byte) []byte
+	wbuf    []byte
+
 	rbuf    []byte
 	have    int // bytes in rbuf
 	skip    int // bytes still to discard of a reply frame larger than rbuf
@@ -59,7 +65,12 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 		} else if -d > res.MaxLate {
 			res.MaxLate = -d
 		}
-		if _, err := c.Write(req); err != nil {
+		out := req
+		if r.Rewrite != nil {
+			r.wbuf = r.Rewrite(r.wbuf[:0], req)
+			out = r.wbuf
+		}
+		if _, err := c.Write(out); err != nil {
 			return res, err
 		}
 		res.Requests++
