@@ -19,7 +19,7 @@ var ErrBadReply = errors.New("mirror: malformed message from destination")
 type Replayer struct {
 	// Rewrite, when set, turns a request into what is sent (for instance to
 	// make prepared statements exist on the destination). It appends to dst
-	// and returns it; dst is the Replayer's own buffer, reused per request.
+	// and returns it; dst is the Replayer's own buffer, reused per batch.
 	Rewrite func(dst, req []byte) []byte
 	wbuf    []byte
 
@@ -44,40 +44,61 @@ type Result struct {
 // Sleeper waits; tests substitute it. nil means time.Sleep.
 type Sleeper func(time.Duration)
 
+// Coalesce is the window within which consecutive requests are sent in one
+// write: a request due less than Coalesce after the first of a batch goes
+// out with it, up to Coalesce early. Sub-millisecond gaps are the source's
+// own round trips; sending them one write each would cost the mirror a
+// syscall and a wake-up per request while adding no realism.
+const Coalesce = time.Millisecond
+
 // Replay sends each record of txn at its offset from start (at once when
-// already late), reading and discarding the destination's replies between
-// requests as the client did. Errors from the destination are counted, not
-// returned; a returned error means the connection is unusable.
-func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sleeper) (Result, error) {
+// already late; records due within Coalesce of each other together). Before
+// each batch after the first, and at dur (the transaction's length on the
+// source), it reads and discards the replies owed so far, as the client had
+// its answers before going on. Waiting for the due time first lets the
+// replies arrive together, so one read usually takes them all. Errors from
+// the destination are counted, not returned; a returned error means the
+// connection is unusable.
+func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, dur time.Duration, sleep Sleeper) (Result, error) {
 	if sleep == nil {
 		sleep = time.Sleep
 	}
 	var res Result
 	r.pending, r.errors, r.reqSkip = 0, 0, 0
-	for buf := txn; ; {
-		at, req, n, ok := NextRecord(buf)
+	for buf := txn; len(buf) > 0; {
+		at, _, _, ok := NextRecord(buf)
 		if !ok {
 			break
 		}
-		buf = buf[n:]
 		if d := time.Until(start.Add(at)); d > 0 {
 			sleep(d)
 		} else if -d > res.MaxLate {
 			res.MaxLate = -d
 		}
-		out := req
-		if r.Rewrite != nil {
-			r.wbuf = r.Rewrite(r.wbuf[:0], req)
-			out = r.wbuf
-		}
-		if _, err := c.Write(out); err != nil {
-			return res, err
-		}
-		res.Requests++
-		r.pending += r.countAnswered(req)
 		if err := r.drain(c, true); err != nil {
 			return res, err
 		}
+		r.wbuf = r.wbuf[:0]
+		for len(buf) > 0 {
+			next, req, n, ok := NextRecord(buf)
+			if !ok || next > at+Coalesce && len(r.wbuf) > 0 {
+				break
+			}
+			buf = buf[n:]
+			if r.Rewrite != nil {
+				r.wbuf = r.Rewrite(r.wbuf, req)
+			} else {
+				r.wbuf = append(r.wbuf, req...)
+			}
+			r.pending += r.countAnswered(req)
+			res.Requests++
+		}
+		if _, err := c.Write(r.wbuf); err != nil {
+			return res, err
+		}
+	}
+	if d := time.Until(start.Add(dur)); d > 0 {
+		sleep(d)
 	}
 	err := r.drain(c, false)
 	res.Errors = r.errors

@@ -105,7 +105,7 @@ func TestReplayTimingErrorsAndCopy(t *testing.T) {
 	var slept []time.Duration
 	start := time.Now()
 	r := NewReplayer()
-	res, err := r.Replay(a, txn, start, func(d time.Duration) {
+	res, err := r.Replay(a, txn, start, 0, func(d time.Duration) {
 		slept = append(slept, d)
 		time.Sleep(d)
 	})
@@ -142,7 +142,7 @@ func TestReplayLateSendsAtOnce(t *testing.T) {
 	txn = AppendRecord(txn, 100*time.Millisecond, codec.AppendQuery(nil, "select 2"))
 	slept := 0
 	// The replay starts a second late: no record may wait.
-	res, err := NewReplayer().Replay(a, txn, time.Now().Add(-time.Second), func(time.Duration) { slept++ })
+	res, err := NewReplayer().Replay(a, txn, time.Now().Add(-time.Second), 0, func(time.Duration) { slept++ })
 	_ = a.Close()
 	<-done
 	if err != nil || slept != 0 {
@@ -165,10 +165,46 @@ func TestReplayExtendedPipeline(t *testing.T) {
 	var txn []byte
 	txn = AppendRecord(txn, 0, parse)
 	txn = AppendRecord(txn, time.Millisecond, codec.AppendSync(nil))
-	res, err := NewReplayer().Replay(a, txn, time.Now(), nil)
+	res, err := NewReplayer().Replay(a, txn, time.Now(), 0, nil)
 	_ = a.Close()
 	<-done
 	if err != nil || res.Requests != 2 || res.Errors != 0 {
 		t.Fatalf("res=%+v err=%v", res, err)
+	}
+}
+
+// countingConn counts the writes that reach the destination.
+type countingConn struct {
+	net.Conn
+	writes int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Conn.Write(p)
+}
+
+func TestReplayCoalescesCloseRequests(t *testing.T) {
+	a, b := net.Pipe()
+	var got bytes.Buffer
+	done := make(chan struct{})
+	go scriptedDest(t, b, &got, done)
+	var txn []byte
+	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "begin"))
+	txn = AppendRecord(txn, 200*time.Microsecond, codec.AppendQuery(nil, "select 1"))
+	txn = AppendRecord(txn, 500*time.Microsecond, codec.AppendQuery(nil, "select 2"))
+	txn = AppendRecord(txn, 20*time.Millisecond, codec.AppendQuery(nil, "commit"))
+	cc := &countingConn{Conn: a}
+	res, err := NewReplayer().Replay(cc, txn, time.Now(), 0, nil)
+	_ = a.Close()
+	<-done
+	if err != nil || res.Requests != 4 {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+	if cc.writes != 2 {
+		t.Fatalf("%d writes, want 2: three requests within %v, then one 20ms later", cc.writes, Coalesce)
+	}
+	if !strings.HasSuffix(got.String(), string(codec.AppendQuery(nil, "commit"))) {
+		t.Fatalf("destination got %q", got.String())
 	}
 }
