@@ -71,14 +71,6 @@ func (ps params) set(name, value string) params {
 	return append(ps, newParam(name, value))
 }
 
-// without drops a setting.
-func (ps params) without(name string) params {
-	if i := ps.index(name); i >= 0 {
-		return append(ps[:i], ps[i+1:]...)
-	}
-	return ps
-}
-
 // clone copies the list, so that two owners can change theirs.
 func (ps params) clone() params { return append(params(nil), ps...) }
 
