@@ -27,7 +27,8 @@ type serverStmts struct {
 	tick       uint64
 	unnamedBy  *client // whose unnamed statement the server holds
 	unnamedGen uint64
-	queue      []parseEntry
+	queue      []parseEntry // owed ParseCompletes are queue[head:]
+	head       int
 	syncs      uint64 // sync points (Query, Sync, FunctionCall) sent
 	zSeen      uint64 // ReadyForQuery received for them
 }
@@ -52,9 +53,9 @@ func (ss *serverStmts) add(id int) {
 // parseCompleted consumes the oldest owed ParseComplete: drop tells whether
 // to hide it from the client.
 func (ss *serverStmts) parseCompleted() (drop bool) {
-	for len(ss.queue) > 0 {
-		e := ss.queue[0]
-		ss.queue = ss.queue[1:]
+	for ss.head < len(ss.queue) {
+		e := ss.queue[ss.head]
+		ss.pop()
 		if e.batch < ss.zSeen {
 			continue // its batch failed before it
 		}
@@ -63,20 +64,28 @@ func (ss *serverStmts) parseCompleted() (drop bool) {
 	return false
 }
 
+// owe records a Parse whose ParseComplete is to come.
+func (ss *serverStmts) owe(e parseEntry) { ss.queue = append(ss.queue, e) }
+
+// pop drops the oldest owed entry, reusing the array once it empties.
+func (ss *serverStmts) pop() {
+	ss.head++
+	if ss.head == len(ss.queue) {
+		ss.queue, ss.head = ss.queue[:0], 0
+	}
+}
+
 // readyForQuery closes a sync point: Parses of it that got no ParseComplete failed.
 func (ss *serverStmts) readyForQuery() {
 	ss.zSeen++
-	for len(ss.queue) > 0 && ss.queue[0].batch < ss.zSeen {
-		e := ss.queue[0]
-		ss.queue = ss.queue[1:]
+	for ss.head < len(ss.queue) && ss.queue[ss.head].batch < ss.zSeen {
+		e := ss.queue[ss.head]
+		ss.pop()
 		if e.id != 0 {
 			delete(ss.set, e.id)
 		} else {
 			ss.unnamedBy = nil
 		}
-	}
-	if len(ss.queue) == 0 {
-		ss.queue = ss.queue[:0:0]
 	}
 }
 
@@ -186,7 +195,7 @@ func (cl *client) prepareParse(s *server, r *rewriter, frame []byte, off, size i
 		cl.stmts.unnamedGen++
 		cl.cap.parsedUnnamed = true
 		ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
-		ss.queue = append(ss.queue, parseEntry{batch: ss.syncs})
+		ss.owe(parseEntry{batch: ss.syncs})
 		return
 	}
 	st := cl.e.stmts.get(query, types)
@@ -199,12 +208,12 @@ func (cl *client) prepareParse(s *server, r *rewriter, frame []byte, off, size i
 	if ss.has(st.id) {
 		r.out = appendParse(r.out, "", query, types)
 		ss.unnamedBy = nil
-		ss.queue = append(ss.queue, parseEntry{batch: ss.syncs})
+		ss.owe(parseEntry{batch: ss.syncs})
 		return
 	}
 	r.out = append(r.out, st.parse...)
 	ss.add(st.id)
-	ss.queue = append(ss.queue, parseEntry{batch: ss.syncs, id: st.id})
+	ss.owe(parseEntry{batch: ss.syncs, id: st.id})
 }
 
 // ensure makes the statement a Bind or Describe names exist on the server,
@@ -216,7 +225,7 @@ func (cl *client) ensure(s *server, r *rewriter, frame []byte, off, size, nameAt
 			r.cut(off, off)
 			r.out = append(r.out, cl.stmts.unnamed...)
 			ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
-			ss.queue = append(ss.queue, parseEntry{batch: ss.syncs, drop: true})
+			ss.owe(parseEntry{batch: ss.syncs, drop: true})
 			cl.cap.parsedUnnamed = true
 		}
 		return
@@ -229,7 +238,7 @@ func (cl *client) ensure(s *server, r *rewriter, frame []byte, off, size, nameAt
 	if !ss.has(st.id) {
 		r.out = append(r.out, st.parse...)
 		ss.add(st.id)
-		ss.queue = append(ss.queue, parseEntry{batch: ss.syncs, drop: true, id: st.id})
+		ss.owe(parseEntry{batch: ss.syncs, drop: true, id: st.id})
 	}
 	r.out = appendRenamed(r.out, frame, nameAt, st.name)
 }

@@ -13,12 +13,21 @@ import (
 )
 
 // fakeBackend accepts trust logins and answers each Query with
-// CommandComplete and ReadyForQuery, without allocating per message.
+// CommandComplete and ReadyForQuery, and the extended protocol's Parse,
+// Bind, Execute and Sync with their completions, without allocating per
+// message.
 type fakeBackend struct {
 	ln    net.Listener
 	wg    sync.WaitGroup
 	reply []byte
 }
+
+var (
+	parseComplete = []byte{'1', 0, 0, 0, 4}
+	bindComplete  = []byte{'2', 0, 0, 0, 4}
+	selectDone    = append([]byte{'C', 0, 0, 0, 13}, "SELECT 1\x00"...)
+	readyIdle     = []byte{'Z', 0, 0, 0, 5, 'I'}
+)
 
 func startFakeBackend(tb testing.TB) *fakeBackend {
 	tb.Helper()
@@ -80,11 +89,23 @@ func (f *fakeBackend) serve(c net.Conn) {
 		if _, err := r.Discard(n - 4); err != nil {
 			return
 		}
+		var out []byte
 		switch hdr[0] {
 		case 'X':
 			return
 		case 'Q':
-			if _, err := c.Write(f.reply); err != nil {
+			out = f.reply
+		case 'P':
+			out = parseComplete
+		case 'B':
+			out = bindComplete
+		case 'E':
+			out = selectDone
+		case 'S':
+			out = readyIdle
+		}
+		if out != nil {
+			if _, err := c.Write(out); err != nil {
 				return
 			}
 		}

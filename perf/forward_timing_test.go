@@ -134,10 +134,33 @@ func (rc *rawClient) untilReady() error {
 
 // roundTrip sends one Query and waits for its ReadyForQuery.
 func (rc *rawClient) roundTrip() error {
-	if _, err := rc.c.Write(rc.query); err != nil {
+	return rc.send(rc.query)
+}
+
+// send writes a request and waits for its ReadyForQuery.
+func (rc *rawClient) send(req []byte) error {
+	if _, err := rc.c.Write(req); err != nil {
 		return err
 	}
 	return rc.untilReady()
+}
+
+// extendedRequest builds Parse (when parse), Bind, Execute and Sync for
+// statement name ("" for the unnamed statement).
+func extendedRequest(name string, parse bool) []byte {
+	var b []byte
+	frame := func(typ byte, body []byte) {
+		b = append(b, typ)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(body)+4))
+		b = append(b, body...)
+	}
+	if parse {
+		frame('P', append(append([]byte(name), 0), "select 1\x00\x00\x00"...))
+	}
+	frame('B', append(append([]byte{0}, name...), 0, 0, 0, 0, 0, 0, 0))
+	frame('E', []byte{0, 0, 0, 0, 0})
+	frame('S', nil)
+	return b
 }
 
 func setupRoundTrip(tb testing.TB) *rawClient {
