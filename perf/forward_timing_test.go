@@ -190,3 +190,20 @@ func BenchmarkForwardRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForwardExtended measures Bind/Execute/Sync of a named statement
+// (prepared once) through the proxy: statement cache, rename and forward.
+func BenchmarkForwardExtended(b *testing.B) {
+	rc := setupRoundTrip(b)
+	if err := rc.send(extendedRequest("s1", true)); err != nil {
+		b.Fatal(err)
+	}
+	req := extendedRequest("s1", false)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := rc.send(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
