@@ -2,9 +2,10 @@
 package engine
 
 import (
+	"context"
 	"fmt"
-	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/panjf2000/gnet/v2"
@@ -14,6 +15,13 @@ import (
 
 // Version is pgdogd's version, as SHOW VERSION reports it.
 const Version = "0.1.0"
+
+// SQLSTATEs only the console uses.
+const (
+	codeObjectInUse     = "55006"
+	codeConfigFileError = "F0000"
+	codeSystemError     = "58000"
+)
 
 // adminError is an error the console reports to its client with a SQLSTATE.
 type adminError struct {
@@ -42,6 +50,8 @@ func (r *resultSet) add(vals ...any) {
 }
 
 // adminCommand runs one console command; args are the words after its name.
+// Commands run on their own goroutine, never on an event loop, so they may
+// wait for the loops (see onLoops).
 type adminCommand func(e *Engine, args []string) (*resultSet, error)
 
 // adminCommands is the console's dispatch table, keyed by the command's leading words.
@@ -49,24 +59,72 @@ var adminCommands map[string]adminCommand
 
 func init() {
 	adminCommands = map[string]adminCommand{
-		"show mirrors": showMirrors,
-		"show pools":   showPools,
-		"show version": showVersion,
-		"show config":  showConfig,
-		"set":          adminSet,
-		"reload":       adminReload,
-		"shutdown":     adminShutdown,
+		"show pools":    showPools,
+		"show clients":  showClients,
+		"show servers":  showServers,
+		"show stats":    showStats,
+		"show config":   showConfig,
+		"show mirrors":  showMirrors,
+		"show lists":    showLists,
+		"show version":  showVersion,
+		"show prepared": showPrepared,
+		"set":           adminSet,
+		"reload":        adminReload,
+		"pause":         adminPause,
+		"resume":        adminResume,
+		"reconnect":     adminReconnect,
+		"shutdown":      adminShutdown,
 	}
 }
 
-// readAdmin is the console's protocol switch: simple queries only.
+// adminSessions tracks the console sessions that have a command running:
+// their next messages wait in gnet's buffer until the answer is written.
+type adminSessions struct {
+	mu   sync.Mutex
+	busy map[*client]bool
+}
+
+func (a *adminSessions) isBusy(cl *client) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.busy[cl]
+}
+
+func (a *adminSessions) setBusy(cl *client, b bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.busy == nil {
+		a.busy = map[*client]bool{}
+	}
+	if b {
+		a.busy[cl] = true
+	} else {
+		delete(a.busy, cl)
+	}
+}
+
+// maxAdminBuffered bounds what a console client may send while a command runs.
+const maxAdminBuffered = 1 << 20
+
+// readAdmin is the console's protocol switch: simple queries only. A query
+// is run on a goroutine (commands may wait for the loops, this one
+// included); its answer is written from a task on this loop, which then
+// reads what the client sent meanwhile.
 func (cl *client) readAdmin() gnet.Action {
+	if cl.e.adm.sessions.isBusy(cl) {
+		if cl.conn.InboundBuffered() > maxAdminBuffered {
+			return cl.violation("too much data sent while an admin command runs")
+		}
+		return gnet.None
+	}
 	buf, _ := cl.conn.Peek(-1)
 	off := 0
 	out := cl.loop.scratch[:0]
+	defer func() { cl.loop.scratch = out[:0] }()
 	for off < len(buf) {
 		typ, size, complete, err := codec.NextFrame(buf[off:], maxAuthMessage)
 		if err != nil {
+			_, _ = cl.conn.Write(out)
 			return cl.violation(fmt.Sprintf("invalid message length: %v", err))
 		}
 		if !complete {
@@ -76,9 +134,13 @@ func (cl *client) readAdmin() gnet.Action {
 		off += size
 		switch typ {
 		case codec.MsgQuery:
-			// A command: run it and answer.
-			out = cl.e.runAdmin(out, strings.TrimRight(string(body), "\x00"))
-			out = codec.AppendReadyForQuery(out, 'I')
+			// A command: run it off the loop; the rest waits for its answer.
+			query := strings.TrimRight(string(body), "\x00")
+			_, _ = cl.conn.Discard(off)
+			_, _ = cl.conn.Write(out)
+			cl.e.adm.sessions.setBusy(cl, true)
+			go cl.e.answerAdmin(cl, query)
+			return gnet.None
 		case codec.MsgSync:
 			// The end of a refused extended-protocol exchange.
 			out = codec.AppendReadyForQuery(out, 'I')
@@ -93,11 +155,32 @@ func (cl *client) readAdmin() gnet.Action {
 	}
 	_, _ = cl.conn.Discard(off)
 	_, _ = cl.conn.Write(out)
-	cl.loop.scratch = out[:0]
 	return gnet.None
 }
 
-// runAdmin runs every ';'-separated command of a query and appends the answers.
+// answerAdmin runs a query's commands on the calling goroutine and writes
+// the answer on the client's loop.
+func (e *Engine) answerAdmin(cl *client, query string) {
+	out := e.runAdmin(nil, query)
+	out = codec.AppendReadyForQuery(out, 'I')
+	ok := cl.loop.el.Execute(e.ctx(), gnet.RunnableFunc(func(_ context.Context) error {
+		e.adm.sessions.setBusy(cl, false)
+		if cl.state != clAdmin {
+			return nil // gone meanwhile
+		}
+		_, _ = cl.conn.Write(out)
+		if cl.conn.InboundBuffered() > 0 && cl.readAdmin() == gnet.Close {
+			_ = cl.conn.Close()
+		}
+		return nil
+	}))
+	if ok != nil {
+		e.adm.sessions.setBusy(cl, false) // the engine stopped
+	}
+}
+
+// runAdmin runs every ';'-separated command of a query and appends the
+// answers; the first error ends the query.
 func (e *Engine) runAdmin(out []byte, query string) []byte {
 	ran := false
 	for _, stmt := range strings.Split(query, ";") {
@@ -157,64 +240,10 @@ func appendResult(out []byte, rs *resultSet) []byte {
 	return out
 }
 
-func showVersion(_ *Engine, _ []string) (*resultSet, error) {
-	rs := &resultSet{cols: []string{"version"}}
-	rs.add("pgdogd " + Version)
-	return rs, nil
-}
-
-func showMirrors(e *Engine, _ []string) (*resultSet, error) {
-	rs := &resultSet{cols: []string{"database", "user", "destination", "total_count", "mirrored_count", "dropped_count", "error_count", "queue_length",
-		"dropped_exposure", "dropped_queue_full", "dropped_too_large", "dropped_mirror_unavailable", "dropped_source_failed", "dropped_level",
-		"exposure", "queue_capacity", "lag_ms", "lag_p50_ms", "lag_p99_ms"}}
-	for _, p := range e.pools.Load().list {
-		for _, d := range p.mirrors {
-			st := &d.stats
-			var dropped int64
-			drops := make([]any, numDropReasons)
-			for i := range st.dropped {
-				n := st.dropped[i].Load()
-				dropped += n
-				drops[i] = n
-			}
-			row := []any{d.sourceDB, p.cfg.user, d.destDB, st.total.Load(), st.mirrored.Load(), dropped, st.errors.Load(), st.queued.Load()}
-			row = append(row, drops...)
-			row = append(row, strconv.FormatFloat(d.getExposure(), 'g', -1, 64), d.queueLen.Load(),
-				ms(st.lagNanos.Load()), ms(int64(st.lag.quantile(0.5))), ms(int64(st.lag.quantile(0.99))))
-			rs.add(row...)
-		}
+// noArgs refuses arguments to a command that takes none.
+func noArgs(cmd string, args []string) error {
+	if len(args) > 0 {
+		return adminErrorf(codec.CodeSyntaxError, "%s takes no arguments, got %q", cmd, strings.Join(args, " "))
 	}
-	return rs, nil
-}
-
-func ms(nanos int64) string { return strconv.FormatFloat(float64(nanos)/1e6, 'f', 3, 64) }
-
-func showPools(e *Engine, _ []string) (*resultSet, error) {
-	rs := &resultSet{cols: []string{"database", "user", "addr", "port", "sv_idle", "sv_total", "cl_waiting", "pool_mode"}}
-	for _, p := range e.pools.Load().list {
-		idle, total, waiting := p.counts()
-		rs.add(p.cfg.database, p.cfg.user, p.cfg.host, p.cfg.port, idle, total, waiting, p.cfg.mode)
-	}
-	return rs, nil
-}
-
-func showConfig(e *Engine, _ []string) (*resultSet, error) {
-	g := e.cfg.Load().General
-	rs := &resultSet{cols: []string{"key", "value"}}
-	for _, k := range runtimeKeys() {
-		rs.add(k, e.runtimeValue(k, &g))
-	}
-	return rs, nil
-}
-
-func adminReload(e *Engine, _ []string) (*resultSet, error) {
-	if err := e.Reload(); err != nil {
-		return nil, adminErrorf(codec.CodeInvalidParameterValue, "%v", err)
-	}
-	return &resultSet{tag: "RELOAD"}, nil
-}
-
-func adminShutdown(e *Engine, _ []string) (*resultSet, error) {
-	go func() { _ = e.Shutdown(e.ctx()) }()
-	return &resultSet{tag: "SHUTDOWN"}, nil
+	return nil
 }

@@ -41,7 +41,7 @@ func (p *pool) dial(target *loopState) {
 // connect dials and authenticates a server with connect_timeout, and
 // returns the authenticated socket, ready for its first query.
 func (p *pool) connect() (*server, net.Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.connectTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), p.connectTimeout())
 	defer cancel()
 	var lr *loginResult
 	var err error
@@ -85,7 +85,7 @@ func (p *pool) loginWithPassword(ctx context.Context) (*loginResult, error) {
 	cfg.User, cfg.Password, cfg.Database = p.cfg.serverUser, p.cfg.serverPassword, p.cfg.dbname
 	cfg.TLSConfig, cfg.Fallbacks = nil, nil
 	cfg.RuntimeParams = map[string]string{}
-	cfg.ConnectTimeout = p.cfg.connectTimeout
+	cfg.ConnectTimeout = p.connectTimeout()
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, err

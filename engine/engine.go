@@ -41,6 +41,7 @@ type Engine struct {
 	stmts      *stmtCache // prepared statements, shared by every pool
 	// adminSecret is the [admin] password, parsed once.
 	adminSecret auth.Secret
+	adm         adminState // console sessions, stats samples, metrics
 }
 
 // New builds an Engine from a loaded configuration. Nothing listens yet.
@@ -66,6 +67,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		e.maxMsg = 64 << 20
 	}
 	e.clients.init()
+	e.initAdmin()
 	return e, nil
 }
 
@@ -76,8 +78,14 @@ func (e *Engine) Config() *config.Config { return e.cfg.Load() }
 func (e *Engine) Run() error {
 	g := e.cfg.Load().General
 	addr := fmt.Sprintf("tcp://%s:%d", g.Host, g.Port)
+	stopBackground, err := e.startBackground()
+	if err != nil {
+		close(e.stopped)
+		return err
+	}
+	defer stopBackground()
 	go e.janitor()
-	err := gnet.Run(e, addr,
+	err = gnet.Run(e, addr,
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(g.Workers),
 		gnet.WithLoadBalancing(gnet.LeastConnections),

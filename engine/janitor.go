@@ -31,7 +31,7 @@ func (e *Engine) janitor() {
 
 // expireWaiters fails the clients that waited longer than checkout_timeout.
 func (p *pool) expireWaiters(now time.Time) {
-	limit := p.cfg.checkoutTimeout
+	limit := p.checkoutTimeout()
 	if limit <= 0 {
 		return
 	}

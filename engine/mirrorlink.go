@@ -68,7 +68,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.drop(dropUnavailable)
 		return
 	}
-	s, err := d.dest.acquireBlocking(time.Now().Add(d.dest.cfg.checkoutTimeout))
+	s, err := d.dest.acquireBlocking(time.Now().Add(d.dest.checkoutTimeout()))
 	if err != nil {
 		if err != errPoolExhausted {
 			d.markDown() // cannot connect: drop at the source for a while
@@ -76,6 +76,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.drop(dropUnavailable)
 		return
 	}
+	r.Rewrite = nil
 	ok := l.syncParams(r, s, t.params)
 	if !ok {
 		d.stats.errors.Add(1)
@@ -83,20 +84,26 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.drop(dropUnavailable)
 		return
 	}
-	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
+	r.Rewrite = func(dst, req []byte) []byte { return l.e.mirrorRewrite(s, dst, req) }
+	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), t.end.Sub(t.start), nil)
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
-	if err != nil {
-		d.stats.errors.Add(1)
+	if err != nil || res.Errors > 0 && len(s.stmts.set) > 0 {
+		// An error may have left a statement unprepared: start the next
+		// transaction on a fresh connection rather than guess.
 		d.dest.releaseBlocking(s, false)
-		d.markDown()
-		return
+		if err != nil {
+			d.stats.errors.Add(1)
+			d.markDown()
+			return
+		}
+	} else {
+		d.dest.releaseBlocking(s, true)
 	}
 	d.stats.mirrored.Add(1)
 	lag := time.Since(t.end)
 	d.stats.lagNanos.Store(int64(lag))
 	d.stats.lag.observe(lag)
-	d.dest.releaseBlocking(s, true)
 }
 
 // syncParams gives the mirror connection the client's settings, as link does
@@ -110,7 +117,7 @@ func (l *mirrorLink) syncParams(r *mirror.Replayer, s *server, want params) bool
 	q = append(q, 0)
 	patchLength(q)
 	rec := mirror.AppendRecord(nil, 0, q)
-	res, err := r.Replay(s.nc, rec, time.Now(), nil)
+	res, err := r.Replay(s.nc, rec, time.Now(), 0, nil)
 	if err != nil || res.Errors > 0 {
 		s.params = nil
 		return false

@@ -14,19 +14,21 @@ import (
 const crossLoopAfter = 2 * time.Millisecond
 
 // poolConfig is what a pool needs from the configuration, resolved once.
+// size, minSize, idleTimeout and lifetime change at runtime (SET, RELOAD):
+// they are read and written under the pool's mu only. checkout_timeout and
+// connect_timeout are read from the engine's configuration (see limits.go).
 type poolConfig struct {
-	user, database  string // as clients name them
-	serverUser      string
-	serverPassword  string
-	host            string
-	port            int
-	dbname          string // on the server
-	size, minSize   int
-	mode            config.Mode
-	connectTimeout  time.Duration
-	checkoutTimeout time.Duration
-	idleTimeout     time.Duration
-	lifetime        time.Duration
+	user, database string // as clients name them
+	password       string // users.toml's, which clients authenticate against
+	serverUser     string
+	serverPassword string
+	host           string
+	port           int
+	dbname         string // on the server
+	size, minSize  int
+	mode           config.Mode
+	idleTimeout    time.Duration
+	lifetime       time.Duration
 }
 
 // pool is one (user, database) pair's servers. Fields under mu are shared by
@@ -49,6 +51,9 @@ type pool struct {
 	idleBlocking    []*server      // idle servers driven by goroutines (mirror replay)
 	blockingWaiters []chan *server // goroutines waiting for one, FIFO
 
+	paused          bool      // PAUSE: new transactions wait, releases go idle
+	reconnectBefore time.Time // RECONNECT: servers opened before this close at release
+
 	stats        poolStats
 	mirrors      []*mirrorDest // where this pool's transactions are mirrored
 	mirrorLevels bool          // some mirror filters by level: classify transactions
@@ -67,6 +72,12 @@ func newPool(e *Engine, cfg poolConfig) *pool {
 func (p *pool) checkout(cl *client) *server {
 	li := cl.loop.idx
 	p.mu.Lock()
+	if p.paused {
+		cl.waitStart = time.Now()
+		p.waiters = append(p.waiters, cl)
+		p.mu.Unlock()
+		return nil
+	}
 	if s := p.popIdle(li); s != nil {
 		p.mu.Unlock()
 		return s
@@ -114,17 +125,20 @@ func (p *pool) idleElsewhere(li int) bool {
 func (p *pool) release(s *server) {
 	now := time.Now()
 	p.mu.Lock()
-	if p.closed || s.expired(now) {
+	if p.closed || s.expired(now) || s.created.Before(p.reconnectBefore) || p.total > p.cfg.size {
 		p.mu.Unlock()
-		s.close("released after pool closed or lifetime over")
+		s.close("released after pool closed, RECONNECT, a smaller pool size or lifetime over")
 		return
 	}
-	w := p.pickWaiter(s.loop.idx, now)
+	var w *client
+	if !p.paused {
+		w = p.pickWaiter(s.loop.idx, now)
+	}
 	if w == nil {
 		s.idleSince = now
 		s.setState(svIdle)
 		p.idle[s.loop.idx] = append(p.idle[s.loop.idx], s)
-		if len(p.waiters) > 0 {
+		if len(p.waiters) > 0 && !p.paused {
 			p.armRebalance() // waiters elsewhere: move this server if they keep waiting
 		}
 		p.mu.Unlock()
@@ -188,6 +202,9 @@ func (p *pool) rebalance() {
 	p.rebalanceArmed = false
 	again := false
 	for _, w := range p.waiters {
+		if p.paused {
+			break
+		}
 		if w.expecting {
 			continue
 		}
@@ -259,7 +276,7 @@ func (p *pool) dropped(s *server, connErr error) {
 		if p.total == 0 {
 			failed, p.waiters = p.waiters, nil
 		}
-	} else if len(p.waiters) > 0 && p.total < p.cfg.size && !p.closed {
+	} else if len(p.waiters) > 0 && p.total < p.cfg.size && !p.closed && !p.paused {
 		p.total++
 		go p.dial(p.waiters[0].loop)
 	}
@@ -274,17 +291,6 @@ func (p *pool) params() params {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.defs
-}
-
-// counts reports the pool's servers by state, for SHOW POOLS and metrics.
-func (p *pool) counts() (idle, total, waiting int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, st := range p.idle {
-		idle += len(st)
-	}
-	idle += len(p.idleBlocking)
-	return idle, p.total, len(p.waiters)
 }
 
 // close stops the pool: idle servers are closed now, busy ones at release.

@@ -1,9 +1,10 @@
-// poolset.go holds the set of pools built from a configuration, looked up by (user, database).
+// poolset.go holds the set of pools built from a configuration, looked up by (user, database), and its rebuild at RELOAD.
 package engine
 
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
@@ -18,47 +19,103 @@ type poolSet struct {
 	list  []*pool
 }
 
-// buildPools makes one pool per users.toml entry.
-func buildPools(e *Engine, cfg *config.Config, _ *poolSet) (*poolSet, error) {
+// buildPools makes one pool per users.toml entry. With old set, a pool
+// whose settings (apart from its limits) and mirrors did not change is the
+// old *pool itself, servers included, with its limits updated by the caller.
+func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
 	ps := &poolSet{byKey: map[poolKey]*pool{}, dbs: map[string]bool{}}
 	for _, d := range cfg.Databases {
 		ps.dbs[d.Name] = true
 	}
-	g := cfg.General
+	configs := make([]poolConfig, len(cfg.Users))
+	reuse := map[poolKey]*pool{}
 	for i := range cfg.Users {
-		u := &cfg.Users[i]
-		d, ok := cfg.Database(u.Database)
-		if !ok {
-			return nil, fmt.Errorf("cannot build pool for user %q: database %q is not configured", u.Name, u.Database)
-		}
-		secret, err := auth.ParseSecret(u.Name, u.Password)
+		pc, err := resolvePool(e, cfg, &cfg.Users[i])
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the password of user %q: %w", u.Name, err)
+			return nil, err
 		}
-		pc := poolConfig{
-			user: u.Name, database: d.Name,
-			serverUser: first(u.ServerUser, d.User, u.Name), serverPassword: first(u.ServerPassword, d.Password, u.Password),
-			host: d.Host, port: d.Port, dbname: first(d.DatabaseName, d.Name),
-			size: cfg.PoolSize(u, d), minSize: cfg.MinPoolSize(u, d), mode: cfg.PoolerMode(u, d),
-			connectTimeout: g.ConnectTimeout, checkoutTimeout: g.CheckoutTimeout,
-			idleTimeout: g.IdleTimeout, lifetime: g.ServerLifetime,
+		configs[i] = pc
+		if old != nil {
+			if op := old.get(pc.user, pc.database); op != nil && sameIdentity(op.cfg, pc) {
+				reuse[poolKey{pc.user, pc.database}] = op
+			}
 		}
-		if pc.serverPassword == u.Password && secret.Kind() == "scram" {
-			e.log.Warn("user's password is a SCRAM verifier: set server_password so pgdogd can log in to PostgreSQL", "user", u.Name, "database", d.Name)
+	}
+	dropChangedMirrors(cfg, reuse)
+	var fresh []*pool
+	for i, pc := range configs {
+		k := poolKey{pc.user, pc.database}
+		p := reuse[k]
+		if p == nil {
+			secret, err := auth.ParseSecret(pc.user, pc.password)
+			if err != nil {
+				return nil, fmt.Errorf("cannot read the password of user %q: %w", cfg.Users[i].Name, err)
+			}
+			if pc.serverPassword == pc.password && secret.Kind() == "scram" {
+				e.log.Warn("user's password is a SCRAM verifier: set server_password so pgdogd can log in to PostgreSQL", "user", pc.user, "database", pc.database)
+			}
+			p = newPool(e, pc)
+			p.secret = secret
+			fresh = append(fresh, p)
 		}
-		p := newPool(e, pc)
-		p.secret = secret
-		ps.byKey[poolKey{u.Name, d.Name}] = p
+		ps.byKey[k] = p
 		ps.list = append(ps.list, p)
 	}
-	ps.wireMirrors(cfg)
+	ps.wireMirrors(cfg, fresh)
 	return ps, nil
 }
 
-// wireMirrors gives each source pool its mirrors: the same user's pool on
-// each destination database.
-func (ps *poolSet) wireMirrors(cfg *config.Config) {
-	for _, p := range ps.list {
+// resolvePool resolves one users.toml entry into a pool's settings.
+func resolvePool(e *Engine, cfg *config.Config, u *config.User) (poolConfig, error) {
+	d, ok := cfg.Database(u.Database)
+	if !ok {
+		return poolConfig{}, fmt.Errorf("cannot build pool for user %q: database %q is not configured", u.Name, u.Database)
+	}
+	g := cfg.General
+	return poolConfig{
+		user: u.Name, database: d.Name, password: u.Password,
+		serverUser: first(u.ServerUser, d.User, u.Name), serverPassword: first(u.ServerPassword, d.Password, u.Password),
+		host: d.Host, port: d.Port, dbname: first(d.DatabaseName, d.Name),
+		size: cfg.PoolSize(u, d), minSize: cfg.MinPoolSize(u, d), mode: cfg.PoolerMode(u, d),
+		idleTimeout: g.IdleTimeout, lifetime: g.ServerLifetime,
+	}, nil
+}
+
+// sameIdentity reports whether two pool settings differ in their limits at
+// most. The old pool's limits are not read (they are guarded by its mu).
+func sameIdentity(a, b poolConfig) bool {
+	a.size, a.minSize, a.idleTimeout, a.lifetime = 0, 0, 0, 0
+	b.size, b.minSize, b.idleTimeout, b.lifetime = 0, 0, 0, 0
+	return a == b
+}
+
+// dropChangedMirrors removes from reuse every pool whose mirrors would
+// change: other destinations or levels, or a destination pool that is not
+// reused itself. Repeated until nothing changes, since dropping a pool can
+// invalidate pools mirroring to it.
+func dropChangedMirrors(cfg *config.Config, reuse map[poolKey]*pool) {
+	for changed := true; changed; {
+		changed = false
+		for k, p := range reuse {
+			want := cfg.MirrorsFrom(k.database)
+			ok := len(want) == len(p.mirrors)
+			for i := 0; ok && i < len(want); i++ {
+				d := p.mirrors[i]
+				ok = d.destDB == want[i].DestinationDB && d.level == want[i].Level &&
+					reuse[poolKey{k.user, d.destDB}] == d.dest
+			}
+			if !ok {
+				delete(reuse, k)
+				changed = true
+			}
+		}
+	}
+}
+
+// wireMirrors gives each fresh source pool its mirrors: the same user's
+// pool on each destination database.
+func (ps *poolSet) wireMirrors(cfg *config.Config, fresh []*pool) {
+	for _, p := range fresh {
 		for _, m := range cfg.MirrorsFrom(p.cfg.database) {
 			dest := ps.get(p.cfg.user, m.DestinationDB)
 			if dest == nil {
@@ -95,4 +152,57 @@ func (ps *poolSet) closeAll() {
 	for _, p := range ps.list {
 		p.close()
 	}
+}
+
+// retiredBy lists the pools of ps that next does not keep.
+func (ps *poolSet) retiredBy(next *poolSet) []*pool {
+	kept := map[*pool]bool{}
+	for _, p := range next.list {
+		kept[p] = true
+	}
+	var out []*pool
+	for _, p := range ps.list {
+		if !kept[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// retireTick is how often a retired pool looks for its last client.
+const retireTick = 100 * time.Millisecond
+
+// retire keeps a pool that a reload replaced serving the clients that
+// still use it (they keep it until they reconnect), expiring its waiters,
+// and closes it once the last one left: idle servers close at once, busy
+// ones at release. At shutdown it closes at once.
+func (e *Engine) retire(p *pool) {
+	t := time.NewTicker(retireTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stopped:
+			p.close()
+			return
+		case now := <-t.C:
+			p.expireWaiters(now)
+			if e.shutdown.Load() || e.clientsOf(p) == 0 {
+				p.close()
+				e.log.Info("retired pool closed", "user", p.cfg.user, "database", p.cfg.database)
+				return
+			}
+		}
+	}
+}
+
+// clientsOf counts the registered clients that use p. A client's pool is
+// set before it is registered and never changes, so reading it here is safe.
+func (e *Engine) clientsOf(p *pool) int {
+	n := 0
+	e.clients.each(func(cl *client) {
+		if cl.pool == p {
+			n++
+		}
+	})
+	return n
 }

@@ -30,6 +30,16 @@ type General struct {
 	ConnectTimeout  int    `toml:"connect_timeout,omitzero"`  // ms
 	ShutdownTimeout int    `toml:"shutdown_timeout,omitzero"` // ms
 	IdleTimeout     int    `toml:"idle_timeout,omitzero"`     // ms
+	// Prepared statements: "extended" (default), "disabled" or "full"; the limit is per server.
+	PreparedStatements      string `toml:"prepared_statements,omitempty"`
+	PreparedStatementsLimit int    `toml:"prepared_statements_limit,omitzero"`
+	MirrorQueue             int    `toml:"mirror_queue,omitzero"`
+	// MirrorExposure is a pointer because 0.0 is meaningful: nil leaves the key out.
+	MirrorExposure *float64 `toml:"mirror_exposure,omitempty"`
+	// Metrics endpoint (0 = off).
+	OpenmetricsPort      int    `toml:"openmetrics_port,omitzero"`
+	OpenmetricsHost      string `toml:"openmetrics_host,omitempty"`
+	OpenmetricsNamespace string `toml:"openmetrics_namespace,omitempty"`
 }
 
 // Database is one [[databases]] entry.
@@ -40,6 +50,16 @@ type Database struct {
 	DatabaseName string `toml:"database_name,omitempty"`
 	PoolSize     int    `toml:"pool_size,omitzero"`
 	PoolerMode   string `toml:"pooler_mode,omitempty"`
+}
+
+// Mirror is one [[mirroring]] entry; zero fields are left out of the file.
+type Mirror struct {
+	SourceDB      string `toml:"source_db"`
+	DestinationDB string `toml:"destination_db"`
+	QueueLength   int    `toml:"queue_length,omitzero"`
+	// Exposure is a pointer because 0.0 is meaningful: nil leaves the key out.
+	Exposure *float64 `toml:"exposure,omitempty"`
+	Level    string   `toml:"level,omitempty"`
 }
 
 // Admin is pgdog.toml's [admin] table.
@@ -64,6 +84,7 @@ type User struct {
 type ProxyConfig struct {
 	General   General    `toml:"general"`
 	Databases []Database `toml:"databases"`
+	Mirroring []Mirror   `toml:"mirroring,omitempty"`
 	Admin     Admin      `toml:"admin"`
 	Users     []User     `toml:"-"`
 }

@@ -1,0 +1,71 @@
+// statsample.go holds the periodic samples of pool counters that SHOW STATS's averages are computed from.
+package engine
+
+import (
+	"sync"
+	"time"
+)
+
+// statsTick is how often pool totals are sampled; statsWindow is the
+// period SHOW STATS's averages cover.
+const (
+	statsTick   = time.Second
+	statsWindow = 15 * time.Second
+)
+
+// statSample is every pool's totals at one moment.
+type statSample struct {
+	at     time.Time
+	totals map[*pool]StatTotals
+}
+
+// statsHistory keeps the samples of the last statsWindow, oldest first.
+type statsHistory struct {
+	mu      sync.Mutex
+	start   time.Time
+	samples []statSample
+}
+
+// sample records the running pools' totals and forgets samples past the window.
+func (h *statsHistory) sample(e *Engine, now time.Time) {
+	s := statSample{at: now, totals: map[*pool]StatTotals{}}
+	for _, p := range e.pools.Load().list {
+		s.totals[p] = p.stats.totals()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.samples = append(h.samples, s)
+	drop := 0
+	for drop < len(h.samples)-1 && now.Sub(h.samples[drop+1].at) >= statsWindow {
+		drop++
+	}
+	h.samples = append(h.samples[:0], h.samples[drop:]...)
+}
+
+// baseline returns p's totals at the oldest sample still within reach of
+// the window, and when that was; zero totals at start (or at the pool's
+// first sample's time when it appeared later) when there is none.
+func (h *statsHistory) baseline(p *pool, now time.Time) (StatTotals, time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.samples {
+		if t, ok := s.totals[p]; ok && now.Sub(s.at) <= statsWindow+statsTick {
+			return t, s.at
+		}
+	}
+	return StatTotals{}, h.start
+}
+
+// statsSampler samples every statsTick until stop is closed.
+func (e *Engine) statsSampler(stop <-chan struct{}) {
+	t := time.NewTicker(statsTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			e.adm.history.sample(e, now)
+		}
+	}
+}
