@@ -50,17 +50,18 @@ type client struct {
 	paramsGen      uint64 // bumped when params change
 	cap            capture
 
-	key       cancelKey
-	cancelTo  atomic.Pointer[cancelTarget] // the linked server's backend key, read by cancel requests
-	waitStart time.Time                    // guarded by pool.mu while waiting
-	expecting bool                         // a migrating server is on its way; guarded by pool.mu
-	txStart   time.Time                    // the current transaction's first request
-	stmtsOn   bool                         // prepared statements are rewritten (transaction mode)
-	stmts     clientStmts
+	key         cancelKey
+	cancelTo    atomic.Pointer[cancelTarget] // the linked server's backend key, read by cancel requests
+	waitStart   time.Time                    // guarded by pool.mu while waiting
+	expecting   bool                         // a migrating server is on its way; guarded by pool.mu
+	txStart     time.Time                    // the current transaction's first request
+	connectedAt time.Time
+	stmtsOn     bool // prepared statements are rewritten (transaction mode)
+	stmts       clientStmts
 }
 
 func newClient(e *Engine, c gnet.Conn, ls *loopState) *client {
-	return &client{e: e, conn: c, loop: ls}
+	return &client{e: e, conn: c, loop: ls, connectedAt: time.Now()}
 }
 
 // setState changes the client's state, refusing impossible moves.

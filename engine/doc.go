@@ -23,8 +23,10 @@
 //
 // A client on loop L that needs a server:
 //  1. takes an idle server of loop L (the fast path, no syscall);
-//  2. otherwise, when the pool is below its size, dials a new server for L;
-//  3. otherwise waits in the pool's FIFO queue.
+//  2. otherwise takes a server another loop has left idle for longer than
+//     crossLoopAfter, by migration (below), rather than open one more;
+//  3. otherwise, when the pool is below its size, dials a new server for L;
+//  4. otherwise waits in the pool's FIFO queue.
 //
 // A server released on loop L goes to the oldest waiter of L. When the oldest
 // waiter overall is on another loop and has waited longer than

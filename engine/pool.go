@@ -82,8 +82,17 @@ func (p *pool) checkout(cl *client) *server {
 		p.mu.Unlock()
 		return s
 	}
-	cl.waitStart = time.Now()
+	now := time.Now()
+	cl.waitStart = now
 	p.waiters = append(p.waiters, cl)
+	if s := p.popStale(li, now); s != nil {
+		// Another loop has a server it has not needed for a while: move it
+		// here rather than open one more.
+		cl.expecting = true
+		p.mu.Unlock()
+		s.migrate(cl.loop)
+		return nil
+	}
 	if p.total < p.cfg.size && !p.closed {
 		p.total++
 		p.mu.Unlock()
@@ -107,6 +116,22 @@ func (p *pool) popIdle(li int) *server {
 	st[len(st)-1] = nil
 	p.idle[li] = st[:len(st)-1]
 	return s
+}
+
+// popStale takes the longest-idle server of a loop other than li when it
+// has been idle longer than crossLoopAfter. Caller holds mu.
+func (p *pool) popStale(li int, now time.Time) *server {
+	for j, st := range p.idle {
+		if j == li || len(st) == 0 || now.Sub(st[0].idleSince) <= crossLoopAfter {
+			continue
+		}
+		s := st[0]
+		copy(st, st[1:])
+		st[len(st)-1] = nil
+		p.idle[j] = st[:len(st)-1]
+		return s
+	}
+	return nil
 }
 
 // idleElsewhere reports whether a loop other than li has an idle server. Caller holds mu.
