@@ -19,6 +19,11 @@ type parseEntry struct {
 	batch uint64 // sync points sent before it
 	drop  bool   // pgdogd's own Parse: its ParseComplete is not the client's
 	id    int    // statement marked prepared when it was sent; 0 for unnamed
+	// owner and name: the client's name this Parse defines, forgotten
+	// again if PostgreSQL rejects or skips the Parse.
+	owner *client
+	name  string
+	st    *stmt
 }
 
 // serverStmts is what one server has prepared.
@@ -85,6 +90,9 @@ func (ss *serverStmts) readyForQuery() {
 			delete(ss.set, e.id)
 		} else {
 			ss.unnamedBy = nil
+		}
+		if e.owner != nil && e.owner.stmts.named[e.name] == e.st {
+			delete(e.owner.stmts.named, e.name)
 		}
 	}
 }
@@ -177,6 +185,15 @@ func (cl *client) prepareFrame(s *server, r *rewriter, typ byte, off, size int) 
 			clear(cl.stmts.named)
 			cl.stmts.unnamed = cl.stmts.unnamed[:0]
 			ss.reset()
+			return
+		}
+		// DEALLOCATE name of a statement pgdogd renamed: forget it for this
+		// client; the server runs DEALLOCATE ALL, so its view resets too.
+		if name, ok := deallocateName(body); ok && cl.stmts.named[string(name)] != nil {
+			delete(cl.stmts.named, string(name))
+			r.cut(off, off+size)
+			r.out = codec.AppendQuery(r.out, "DEALLOCATE ALL")
+			ss.reset()
 		}
 	}
 }
@@ -203,17 +220,18 @@ func (cl *client) prepareParse(s *server, r *rewriter, frame []byte, off, size i
 	if cl.stmts.named == nil {
 		cl.stmts.named = map[string]*stmt{}
 	}
-	cl.stmts.named[string(name)] = st
+	key := string(name)
+	cl.stmts.named[key] = st
 	r.cut(off, off+size)
 	if ss.has(st.id) {
 		r.out = appendParse(r.out, "", query, types)
 		ss.unnamedBy = nil
-		ss.owe(parseEntry{batch: ss.syncs})
+		ss.owe(parseEntry{batch: ss.syncs, owner: cl, name: key, st: st})
 		return
 	}
 	r.out = append(r.out, st.parse...)
 	ss.add(st.id)
-	ss.owe(parseEntry{batch: ss.syncs, id: st.id})
+	ss.owe(parseEntry{batch: ss.syncs, id: st.id, owner: cl, name: key, st: st})
 }
 
 // ensure makes the statement a Bind or Describe names exist on the server,
@@ -336,4 +354,59 @@ func (cl *client) answerParses(buf []byte) int {
 	_, _ = cl.conn.Write(out)
 	cl.loop.scratch = out[:0]
 	return off
+}
+
+// deallocateName reads DEALLOCATE [PREPARE] name (a plain or double-quoted
+// identifier, an optional semicolon); ALL is not a name.
+func deallocateName(body []byte) ([]byte, bool) {
+	q := trimSQL(body)
+	if !hasPrefixFold(q, "deallocate") {
+		return nil, false
+	}
+	q = trimSQL(q[len("deallocate"):])
+	if hasPrefixFold(q, "prepare") && len(q) > 7 && (q[7] == ' ' || q[7] == '\t' || q[7] == '\n') {
+		q = trimSQL(q[len("prepare"):])
+	}
+	var name []byte
+	if len(q) > 0 && q[0] == '"' {
+		end := 1
+		for end < len(q) && q[end] != '"' {
+			end++
+		}
+		if end == len(q) {
+			return nil, false
+		}
+		name, q = q[1:end], q[end+1:]
+	} else {
+		end := 0
+		for end < len(q) && (q[end] == '_' || q[end] >= '0' && q[end] <= '9' || q[end]|0x20 >= 'a' && q[end]|0x20 <= 'z') {
+			end++
+		}
+		if end == 0 {
+			return nil, false
+		}
+		name, q = q[:end], q[end:]
+		if hasPrefixFold(name, "all") && len(name) == 3 {
+			return nil, false
+		}
+		for i, ch := range name { // unquoted identifiers fold to lower case
+			if ch >= 'A' && ch <= 'Z' {
+				name = append([]byte(nil), name...)
+				for j := i; j < len(name); j++ {
+					if name[j] >= 'A' && name[j] <= 'Z' {
+						name[j] += 'a' - 'A'
+					}
+				}
+				break
+			}
+		}
+	}
+	rest := trimSQL(q)
+	if len(rest) > 0 && rest[0] == ';' {
+		rest = trimSQL(rest[1:])
+	}
+	if len(rest) > 0 && !(len(rest) == 1 && rest[0] == 0) {
+		return nil, false
+	}
+	return name, true
 }
