@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Side-by-side pgbench numbers on loopback: PostgreSQL direct vs PgBouncer vs pgdogd (see perf/README.md).
+# Side-by-side pgbench numbers on loopback: PostgreSQL direct vs PgBouncer vs pgdogd vs pgdogd mirroring (see perf/README.md).
 #
 # Usage: bash perf/bench.sh            run the matrix, print the table, write perf/results/<ts>.jsonl
 #        bash perf/bench.sh report F   print the table of an earlier results file F
 # Knobs: BENCH_SECONDS (10) BENCH_ROUNDS (2) BENCH_CASES BENCH_TARGETS BENCH_SCALE (10)
 #        BENCH_WARMUP (2, seconds per target, 0 = none) BENCH_KEEP (1 = keep the temp dir)
+#        BENCH_IDLE_CLIENTS (10000) BENCH_IDLE_SECONDS (5) MIRROR_QUEUE (1024)
 #        PG_BIN (/usr/lib/postgresql/15/bin) PGDOGD_BIN (default: build bin/pgdogd)
+# shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +30,8 @@ source "$PERF_DIR/lib/record.sh"
 source "$PERF_DIR/lib/run.sh"
 # shellcheck source=lib/report.sh
 source "$PERF_DIR/lib/report.sh"
+# shellcheck source=lib/idle.sh
+source "$PERF_DIR/lib/idle.sh"
 
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_ROUNDS=${BENCH_ROUNDS:-2}
@@ -37,14 +41,18 @@ BENCH_CASES=${BENCH_CASES:-$ALL_CASES}
 BENCH_TARGETS=${BENCH_TARGETS:-$ALL_TARGETS}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 WORK="" RESULTS_FILE="" FAILS=0
+# BENCH_CLUSTERS lists the PostgreSQL clusters: main (what every target serves), plus mirror
+# (the destination of pgdogd-mirror) when that target runs.
+BENCH_CLUSTERS=(main)
 
 # check_knobs validates the environment knobs and normalises lists (commas become spaces).
 check_knobs() {
 	local v c
-	for v in BENCH_SECONDS BENCH_ROUNDS BENCH_SCALE BENCH_WARMUP; do
+	for v in BENCH_SECONDS BENCH_ROUNDS BENCH_SCALE BENCH_WARMUP BENCH_IDLE_CLIENTS BENCH_IDLE_SECONDS MIRROR_QUEUE; do
 		[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 	done
 	((BENCH_SECONDS > 0 && BENCH_ROUNDS > 0 && BENCH_SCALE > 0)) || die "BENCH_SECONDS, BENCH_ROUNDS and BENCH_SCALE must be > 0"
+	((BENCH_IDLE_CLIENTS > 0 && BENCH_IDLE_SECONDS > 0 && MIRROR_QUEUE > 0)) || die "BENCH_IDLE_CLIENTS, BENCH_IDLE_SECONDS and MIRROR_QUEUE must be > 0"
 	BENCH_CASES=${BENCH_CASES//,/ }
 	BENCH_TARGETS=${BENCH_TARGETS//,/ }
 	for c in $BENCH_CASES; do
@@ -90,7 +98,7 @@ cleanup() {
 make_workdir() {
 	WORK=$(mktemp -d /tmp/pgdogd-bench.XXXXXX) || die "cannot create a temp dir"
 	chmod 755 "$WORK"
-	mkdir -p "$WORK/runs"
+	mkdir -p "$WORK/runs" "$WORK/txlog"
 	if [[ $EUID -eq 0 ]]; then
 		id postgres >/dev/null 2>&1 || die "no postgres OS user (install postgresql-15)"
 		chown postgres: "$WORK"
@@ -102,11 +110,12 @@ write_meta() {
 	local git_rev pgb_ver=""
 	git_rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
 	command -v pgbouncer >/dev/null 2>&1 && pgb_ver=$(pgbouncer --version 2>/dev/null | head -n 1)
-	printf '{"type":"meta","ts":%s,"seconds":%d,"rounds":%d,"scale":%d,"cases":%s,"targets":%s,"nproc":%s,"kernel":%s,"postgres":%s,"pgbouncer":%s,"git":%s,"pgdogd_bin":%s,"pgdogd_error":%s,"clk_tck":%s}\n' \
+	printf '{"type":"meta","ts":%s,"seconds":%d,"rounds":%d,"scale":%d,"cases":%s,"targets":%s,"nproc":%s,"kernel":%s,"postgres":%s,"pgbouncer":%s,"git":%s,"pgdogd_bin":%s,"pgdogd_error":%s,"clk_tck":%s,"cpu":%s,"mirror_queue":%d,"idle_clients":%d}\n' \
 		"$(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)")" "$BENCH_SECONDS" "$BENCH_ROUNDS" "$BENCH_SCALE" \
 		"$(json_str "$BENCH_CASES")" "$(json_str "$BENCH_TARGETS")" "$(nproc)" "$(json_str "$(uname -r)")" \
 		"$(json_str "$("$(pg_tool postgres)" --version)")" "$(json_str "$pgb_ver")" "$(json_str "$git_rev")" \
-		"$(json_str "${PGDOGD_BIN:-}")" "$(json_str "$PGDOGD_ERROR")" "$CLK_TCK" >>"$RESULTS_FILE"
+		"$(json_str "${PGDOGD_BIN:-}")" "$(json_str "$PGDOGD_ERROR")" "$CLK_TCK" \
+		"$(json_str "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)")" "$MIRROR_QUEUE" "$BENCH_IDLE_CLIENTS" >>"$RESULTS_FILE"
 }
 
 # start_targets starts the proxies named in BENCH_TARGETS; a missing pgbouncer (outside CI) drops its column.
@@ -118,9 +127,25 @@ start_targets() {
 			BENCH_TARGETS=$(echo " $BENCH_TARGETS " | sed 's/ pgbouncer / /')
 		fi
 	fi
-	if [[ " $BENCH_TARGETS " == *" pgdogd "* ]]; then
-		pgdogd_start || true
-	fi
+	local t
+	for t in pgdogd pgdogd-mirror; do
+		if [[ " $BENCH_TARGETS " == *" $t "* ]]; then
+			pgdogd_start "$t" || true
+		fi
+	done
+}
+
+# start_clusters creates, starts and loads the clusters in BENCH_CLUSTERS (same data in each).
+start_clusters() {
+	local c
+	[[ " $BENCH_TARGETS " == *" pgdogd-mirror "* ]] && BENCH_CLUSTERS+=(mirror)
+	pg_init_all "${BENCH_CLUSTERS[@]}"
+	for c in "${BENCH_CLUSTERS[@]}"; do
+		pg_start "$c"
+	done
+	for c in "${BENCH_CLUSTERS[@]}"; do
+		pg_load "$c" "$BENCH_SCALE"
+	done
 }
 
 # warm_up runs a short read-only pgbench against every live target (not recorded).
@@ -146,9 +171,13 @@ run_matrix() {
 	n=${#tl[@]}
 	for c in $BENCH_CASES; do
 		for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+			if [[ $c == idle-clients ]]; then
+				run_idle "$round" || FAILS=$((FAILS + 1))
+				continue
+			fi
 			for ((i = 0; i < n; i++)); do
 				t=${tl[(i + round - 1) % n]}
-				run_one "$c" "$round" "$t" || FAILS=$((FAILS + 1))
+				run_one "$c" "$round" "$t" || expected_fail "$c" "$t" || FAILS=$((FAILS + 1))
 			done
 		done
 	done
@@ -162,7 +191,7 @@ main() {
 	fi
 	[[ $# -eq 0 ]] || die "usage: $0 [report RESULTS.jsonl] (knobs are environment variables)"
 	check_knobs
-	ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 	trap cleanup EXIT
 	trap 'log "interrupted"; exit 130' INT
 	trap 'log "terminated"; exit 143' TERM
@@ -170,10 +199,7 @@ main() {
 	mkdir -p "$PERF_DIR/results" || die "cannot create $PERF_DIR/results"
 	RESULTS_FILE=$PERF_DIR/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl
 	check_tools
-	PG_PORT=$(free_port) || die "cannot pick a port"
-	pg_init
-	pg_start
-	pg_load
+	start_clusters
 	start_targets
 	write_meta
 	warm_up
@@ -181,9 +207,12 @@ main() {
 	report_table "$RESULTS_FILE"
 	echo
 	echo "raw results: $RESULTS_FILE"
-	if [[ -n $PGDOGD_ERROR && " $BENCH_TARGETS " == *" pgdogd "* ]]; then
-		log "ERROR: pgdogd was not benchmarked: $PGDOGD_ERROR"
-	fi
+	local t
+	for t in pgdogd pgdogd-mirror; do
+		if [[ -n ${PGD_ERR[$t]:-} && " $BENCH_TARGETS " == *" $t "* ]]; then
+			log "ERROR: $t was not benchmarked: ${PGD_ERR[$t]}"
+		fi
+	done
 	if ((FAILS > 0)); then
 		log "ERROR: $FAILS run(s) failed"
 		return 1

@@ -1,16 +1,20 @@
 # Benchmark cases and targets of perf/bench.sh: pgbench options, durations, target endpoints.
 # shellcheck shell=bash
 
-ALL_CASES="select-simple-c16 select-extended-c16 select-simple-c200 tpcb-c16"
-ALL_TARGETS="direct pgbouncer pgdogd"
+ALL_CASES="select-simple-c16 select-extended-c16 select-prepared-c16 select-simple-c200 tpcb-c16 connect-c8 idle-clients"
+ALL_TARGETS="direct pgbouncer pgdogd pgdogd-mirror"
 
 # case_args prints the pgbench arguments of case $1 (without -n -j -T and connection options).
+# idle-clients is not a pgbench case (see perf/lib/idle.sh) and prints nothing.
 case_args() {
 	case $1 in
 	select-simple-c16) echo "-S -M simple -c 16" ;;
 	select-extended-c16) echo "-S -M extended -c 16" ;;
+	select-prepared-c16) echo "-S -M prepared -c 16" ;;
 	select-simple-c200) echo "-S -M simple -c 200" ;;
 	tpcb-c16) echo "-b tpcb-like -M simple -c 16" ;;
+	connect-c8) echo "-S -M simple -C -c 8" ;;
+	idle-clients) echo "" ;;
 	*) return 1 ;;
 	esac
 }
@@ -28,12 +32,19 @@ case_seconds() {
 target_endpoint() {
 	T_PORT="" T_PID="" T_ERR=""
 	case $1 in
-	direct) T_PORT=$PG_PORT ;;
+	direct) T_PORT=${PG_PORTS[main]} ;;
 	pgbouncer) T_PORT=${PGB_PORT:-} T_PID=${PGB_PID:-} ;;
-	pgdogd) T_PORT=${PGDOGD_PORT:-} T_PID=${PGDOGD_PID:-} T_ERR=$PGDOGD_ERROR ;;
+	pgdogd | pgdogd-mirror) T_PORT=${PGD_PORT[$1]:-} T_PID=${PGD_PID[$1]:-} T_ERR=${PGD_ERR[$1]:-} ;;
 	esac
 	if [[ -z $T_ERR && -n $T_PID ]] && ! pid_alive "$T_PID"; then
 		T_ERR="$1 (pid $T_PID) is no longer running"
 	fi
 	[[ -n $T_ERR || -n $T_PORT ]] || T_ERR="$1 was not started"
+}
+
+# expected_fail tells whether a FAIL of case $1 on target $2 is a known limitation of that
+# target rather than a broken run: PgBouncer 1.18 has no prepared statements in transaction
+# mode (pgbench -M prepared: "prepared statement "P_0" already exists").
+expected_fail() {
+	[[ $2 == pgbouncer && $1 == select-prepared-* ]]
 }

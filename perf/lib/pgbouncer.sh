@@ -27,7 +27,7 @@ pgbouncer_config() {
 	printf '"bench" "%s"\n' "$BENCH_VERIFIER" >"$dir/userlist.txt"
 	cat >"$dir/pgbouncer.ini" <<EOF
 [databases]
-bench = host=127.0.0.1 port=$PG_PORT dbname=bench
+bench = host=127.0.0.1 port=${PG_PORTS[main]} dbname=bench
 
 [pgbouncer]
 listen_addr = 127.0.0.1

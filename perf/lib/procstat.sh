@@ -30,3 +30,8 @@ proc_peak_rss_kb() {
 
 # now_ns prints a monotonic-enough wall clock in nanoseconds.
 now_ns() { date +%s%N; }
+
+# proc_rss_kb prints VmRSS (current resident set size, kB) of pid $1.
+proc_rss_kb() {
+	awk '$1 == "VmRSS:" { print $2; found = 1 } END { if (!found) print "" }' "/proc/$1/status" 2>/dev/null
+}

@@ -48,6 +48,8 @@ emit_json() {
 			"$(json_str "$args")" "$secs" "$rc" "$(num "$P_TXNS")" "$(num "$P_FAILED")"
 		printf '"tps":%s,"latency_ms":%s,"conn_ms":%s,"cpu_us_per_txn":%s,"cpu_pct":%s,' \
 			"$(num "$P_TPS")" "$(num "$P_LAT")" "$(num "$P_CONN")" "$(num "$M_CPU_US")" "$(num "$M_CPU_PCT")"
+		printf '"latency_p99_ms":%s,"mirrored":%s,"mirror_dropped":%s,"mirror_errors":%s,' \
+			"$(num "$P_P99")" "$(num "$M_MIRRORED")" "$(num "$M_DROPPED")" "$(num "$M_MERRORS")"
 		printf '"peak_rss_kb":%s,"rss_scope":%s}\n' "$(num "$M_RSS")" "$(if [[ -n $M_RSS_SCOPE ]]; then json_str "$M_RSS_SCOPE"; else echo null; fi)"
 	} >>"$RESULTS_FILE"
 }
@@ -67,7 +69,7 @@ measure_after() {
 	t1=$(now_ns)
 	M_RSS=$(proc_peak_rss_kb "$pid")
 	M_CPU_PCT=$(awk -v d=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v ns=$((t1 - t0)) \
-		'BEGIN { printf "%.1f", ns > 0 ? d / hz * 1e11 / ns : 0 }')
+		'BEGIN { printf "%.1f", (ns > 0 ? d / hz * 1e11 / ns : 0) }')
 	if [[ $P_TXNS =~ ^[0-9]+$ && $P_TXNS -gt 0 ]]; then
 		M_CPU_US=$(awk -v d=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n="$P_TXNS" \
 			'BEGIN { printf "%.1f", d / hz * 1e6 / n }')
