@@ -45,23 +45,32 @@ func (p *pool) acquireBlocking(deadline time.Time) (*server, error) {
 	defer t.Stop()
 	select {
 	case s := <-ch:
-		return s, nil
+		return handed(s)
 	case <-t.C:
 	}
 	p.mu.Lock()
+	queued := false
 	for i, w := range p.blockingWaiters {
 		if w == ch {
 			p.blockingWaiters = append(p.blockingWaiters[:i], p.blockingWaiters[i+1:]...)
+			queued = true
 			break
 		}
 	}
 	p.mu.Unlock()
-	select {
-	case s := <-ch: // handed over while timing out
-		return s, nil
-	default:
+	if queued {
 		return nil, errPoolExhausted
 	}
+	return handed(<-ch) // taken off the queue by a release or a redial: its answer is on the way
+}
+
+// handed turns what a waiter received into a result: nil means the dial
+// made for it failed.
+func handed(s *server) (*server, error) {
+	if s == nil {
+		return nil, errPoolExhausted
+	}
+	return s, nil
 }
 
 // releaseBlocking gives a blocking connection back, to the first waiting
@@ -105,7 +114,8 @@ func (p *pool) redialBlocking() {
 		s, nc, err := p.connect()
 		if err != nil {
 			p.dropped(nil, err)
-			return // the waiter times out
+			ch <- nil
+			return
 		}
 		s.nc = nc
 		p.e.stats.serversOpened.Add(1)

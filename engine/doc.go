@@ -28,9 +28,10 @@
 //  3. otherwise, when the pool is below its size, dials a new server for L;
 //  4. otherwise waits in the pool's FIFO queue.
 //
-// A server released on loop L goes to the oldest waiter of L. When the oldest
-// waiter overall is on another loop and has waited longer than
-// crossLoopAfter (2 ms), it goes there instead, by migration: on L the
+// A server released on loop L goes to the oldest waiter of L. It goes to
+// the oldest waiter of another loop instead when that one has waited more
+// than twice as long as L's oldest plus crossLoopAfter (2 ms), or longer
+// than crossLoopAfter when L has no waiter. It moves by migration: on L the
 // socket is dup'ed and dropped from L's poller (no FIN is sent, the
 // PostgreSQL session is untouched), and the duplicate is enrolled on the
 // waiter's loop. A waiter that sees idle servers on other loops arms a

@@ -164,7 +164,7 @@ func (cl *client) endTx() {
 			d.drop(dropLevel)
 		default:
 			buf.Retain()
-			if !cl.mirrorLink(i, d).push(t) {
+			if !cl.pushMirror(i, d, t) {
 				buf.Release()
 				d.drop(dropQueueFull)
 			}
@@ -185,26 +185,46 @@ func (cl *client) paramsSnapshot() params {
 	return cl.cap.snap
 }
 
-// mirrorLink returns the client's queue to mirror i, making it at first use
-// or when the queue length grew past its capacity.
+// initialRing is the capacity a client's queue starts with; it doubles,
+// up to the mirror's queue length, only when transactions pile up, so a
+// long queue_length costs memory only for clients whose mirror lags.
+const initialRing = 64
+
+// mirrorLink returns the client's queue to mirror i, made at first use,
+// with the mirror's current queue length as its limit.
 func (cl *client) mirrorLink(i int, d *mirrorDest) *mirrorLink {
 	c := &cl.cap
 	if c.links == nil {
 		c.links = make([]*mirrorLink, len(cl.pool.mirrors))
 	}
 	l := c.links[i]
-	want := int(d.queueLen.Load())
-	switch {
-	case l == nil:
-		l = newMirrorLink(cl.e, d, want, nil)
-	case want > l.ring.Cap():
-		l.ring.Close()
-		l = newMirrorLink(cl.e, d, want, l.exited)
-	case want != l.ring.Limit():
-		l.ring.SetLimit(want)
+	want := max(int(d.queueLen.Load()), 1)
+	if l == nil {
+		l = newMirrorLink(cl.e, d, min(want, initialRing), nil)
+		c.links[i] = l
 	}
-	c.links[i] = l
+	l.limit = want
+	l.ring.SetLimit(min(want, l.ring.Cap()))
 	return l
+}
+
+// pushMirror queues t for mirror i, growing the queue when it is full but
+// below its limit. false: the queue is full (t was not queued).
+func (cl *client) pushMirror(i int, d *mirrorDest, t txn) bool {
+	l := cl.mirrorLink(i, d)
+	if l.push(t) {
+		return true
+	}
+	if l.ring.Cap() >= l.limit {
+		return false
+	}
+	// A bigger queue whose goroutine starts once this one has drained, so
+	// the order holds.
+	bigger := newMirrorLink(cl.e, d, min(2*l.ring.Cap(), l.limit), l.exited)
+	bigger.limit = l.limit
+	l.ring.Close()
+	cl.cap.links[i] = bigger
+	return bigger.push(t)
 }
 
 // closeMirrors ends the client's queues: their goroutines drain and exit.

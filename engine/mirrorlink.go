@@ -2,6 +2,7 @@
 package engine
 
 import (
+	"errors"
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
@@ -15,6 +16,7 @@ type mirrorLink struct {
 	dest   *mirrorDest
 	ring   *mirror.Ring[txn]
 	exited chan struct{} // closed when the goroutine is gone
+	limit  int           // the mirror's queue length; the ring grows toward it (producer only)
 }
 
 // newMirrorLink starts a queue and its goroutine. With after set, the
@@ -94,7 +96,9 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.dest.releaseBlocking(s, false)
 		if err != nil {
 			d.stats.errors.Add(1)
-			d.markDown()
+			if !errors.Is(err, mirror.ErrBadReply) && !errors.Is(err, mirror.ErrTrailing) {
+				d.markDown() // the connection broke: the mirror may be down
+			}
 			return
 		}
 	} else {

@@ -181,27 +181,38 @@ func (p *pool) release(s *server) {
 }
 
 // pickWaiter chooses who a server released on loop li goes to: the oldest
-// waiter when it waited past crossLoopAfter, else the oldest of loop li.
-// Caller holds mu.
+// waiter of loop li, unless the oldest waiter of another loop (with no
+// server already on its way) has waited more than twice as long plus
+// crossLoopAfter, which keeps waits even across loops without moving
+// servers while the loops are evenly loaded. With no waiter on li, the
+// oldest elsewhere once it has waited crossLoopAfter. Caller holds mu.
 func (p *pool) pickWaiter(li int, now time.Time) *client {
+	var here, there *client
 	for _, w := range p.waiters {
-		if w.loop.idx == li {
-			return w // a migrated server arriving for w lands here too
+		switch {
+		case w.loop.idx == li:
+			if here == nil {
+				here = w // a migrated server arriving for w lands here too
+			}
+		case !w.expecting && there == nil:
+			there = w
 		}
-		if w.expecting {
-			continue // a server is already on its way to w
-		}
-		if now.Sub(w.waitStart) > crossLoopAfter {
-			return w
-		}
-		break // younger waiters elsewhere wait for their own loop
-	}
-	for _, w := range p.waiters {
-		if w.loop.idx == li {
-			return w
+		if here != nil && there != nil {
+			break
 		}
 	}
-	return nil
+	switch {
+	case there == nil:
+		return here
+	case here == nil:
+		if now.Sub(there.waitStart) > crossLoopAfter {
+			return there
+		}
+		return nil // the server idles here; a rebalance moves it if the wait goes on
+	case now.Sub(there.waitStart) > 2*now.Sub(here.waitStart)+crossLoopAfter:
+		return there
+	}
+	return here
 }
 
 // armRebalance schedules one rebalance after crossLoopAfter. Caller holds mu.

@@ -14,6 +14,10 @@ import (
 // a PostgreSQL message.
 var ErrBadReply = errors.New("mirror: malformed message from destination")
 
+// ErrTrailing is returned when the destination sent more than the requests
+// asked for: the connection's state is unknown and it must not be reused.
+var ErrTrailing = errors.New("mirror: unexpected bytes after the last ReadyForQuery")
+
 // Replayer replays transactions on one blocking connection. It keeps its
 // read buffer between transactions; it is used by one goroutine.
 type Replayer struct {
@@ -64,7 +68,8 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, dur time
 		sleep = time.Sleep
 	}
 	var res Result
-	r.pending, r.errors, r.reqSkip = 0, 0, 0
+	// Nothing read on another connection carries over.
+	r.pending, r.errors, r.reqSkip, r.have, r.skip = 0, 0, 0, 0, 0
 	for buf := txn; len(buf) > 0; {
 		at, _, _, ok := NextRecord(buf)
 		if !ok {
@@ -102,6 +107,9 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, dur time
 	}
 	err := r.drain(c, false)
 	res.Errors = r.errors
+	if err == nil && (r.have > 0 || r.skip > 0) {
+		err = ErrTrailing
+	}
 	return res, err
 }
 
