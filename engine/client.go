@@ -328,7 +328,7 @@ func (cl *client) serve(s *server) {
 	case clParams:
 		// A first server: its parameters complete the startup.
 		cl.link(s)
-		cl.ready()
+		cl.ready(cl.loop.scratch[:0])
 		cl.setState(clActive)
 		if cl.forward() == gnet.Close {
 			_ = cl.conn.Close()

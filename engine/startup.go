@@ -89,12 +89,13 @@ func (cl *client) startup(st *codec.Startup) gnet.Action {
 	}
 	cl.x = auth.NewExchange(method, cl.user, secret, cl.pool != nil)
 	out, done := cl.x.Begin(out)
-	_, _ = cl.conn.Write(out)
-	cl.loop.scratch = out[:0]
 	cl.setState(clAuth)
 	if done {
-		cl.authenticated()
+		cl.authenticated(out)
+		return gnet.None
 	}
+	_, _ = cl.conn.Write(out)
+	cl.loop.scratch = out[:0]
 	return gnet.None
 }
 
@@ -156,12 +157,13 @@ func (cl *client) readAuth() gnet.Action {
 		cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))
 		return gnet.None
 	}
+	if done {
+		cl.authenticated(out)
+		return gnet.None
+	}
 	if len(out) > 0 {
 		_, _ = cl.conn.Write(out)
 		cl.loop.scratch = out[:0]
-	}
-	if done {
-		cl.authenticated()
 	}
 	return gnet.None
 }
@@ -169,33 +171,36 @@ func (cl *client) readAuth() gnet.Action {
 // maxAuthMessage bounds a password or SASL message (PostgreSQL allows 64 KiB less a little).
 const maxAuthMessage = 65536
 
-// authenticated sends AuthenticationOk, then the greeting once the pool knows its servers' parameters.
-func (cl *client) authenticated() {
+// authenticated sends out (the exchange's last message, if any) and
+// AuthenticationOk, with the greeting in the same write when the pool
+// already knows its servers' parameters.
+func (cl *client) authenticated(out []byte) {
 	cl.x = nil
 	cl.e.clients.add(cl)
-	_, _ = cl.conn.Write(codec.AppendAuthOK(cl.loop.scratch[:0]))
+	out = codec.AppendAuthOK(out)
 	if cl.admin {
-		cl.readyAdmin()
+		cl.readyAdmin(out)
 		return
 	}
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}
 	if cl.pool.params() != nil {
-		cl.ready()
+		cl.ready(out)
 		cl.setState(clIdle)
 		return
 	}
+	_, _ = cl.conn.Write(out)
+	cl.loop.scratch = out[:0]
 	cl.setState(clParams)
 	if s := cl.pool.checkout(cl); s != nil {
 		cl.serve(s)
 	}
 }
 
-// ready sends ParameterStatus (the server's values, overridden by the
-// client's own), BackendKeyData and ReadyForQuery.
-func (cl *client) ready() {
-	b := cl.loop.scratch[:0]
+// ready appends ParameterStatus (the server's values, overridden by the
+// client's own), BackendKeyData and ReadyForQuery to b, and writes it.
+func (cl *client) ready(b []byte) {
 	defs := cl.pool.params()
 	for _, d := range defs {
 		v := d.value
@@ -231,9 +236,8 @@ func (cl *client) startAdmin() gnet.Action {
 	return gnet.None
 }
 
-// readyAdmin greets an admin console client.
-func (cl *client) readyAdmin() {
-	b := cl.loop.scratch[:0]
+// readyAdmin appends the admin console's greeting to b and writes it.
+func (cl *client) readyAdmin(b []byte) {
 	b = codec.AppendParameterStatus(b, "server_version", "15.0 (pgdogd "+Version+")")
 	b = codec.AppendParameterStatus(b, "server_encoding", "UTF8")
 	b = codec.AppendParameterStatus(b, "client_encoding", "UTF8")
