@@ -80,24 +80,15 @@ func (p *pool) upkeep(now time.Time) {
 		}
 		p.idle[li] = kept
 	}
-	old = append(old, p.expireBlocking(now)...)
+	oldBlocking := p.expireBlocking(now)
 	warm := 0
 	recentFailure := p.lastErr != nil && now.Sub(p.lastFail) < 5*time.Second
 	if !p.closed && !recentFailure {
-		for p.total+warm < p.cfg.minSize {
-			warm++
-		}
+		warm = max(p.cfg.minSize-p.total, 0)
 		p.total += warm
 	}
 	p.mu.Unlock()
-	for _, s := range old {
-		if s.nc != nil {
-			_ = s.nc.Close()
-			p.dropped(nil, nil)
-			continue
-		}
-		s.loop.run(func() { s.close("idle timeout or lifetime") })
-	}
+	p.closeServers(old, oldBlocking, "idle timeout or lifetime")
 	for i := 0; i < warm; i++ {
 		go p.dial(p.e.anyLoop(i))
 	}

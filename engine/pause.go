@@ -73,20 +73,7 @@ func (p *pool) popAnyIdle() *server {
 func (p *pool) reconnect(now time.Time) {
 	p.mu.Lock()
 	p.reconnectBefore = now
-	var idle []*server
-	for i, st := range p.idle {
-		idle = append(idle, st...)
-		p.idle[i] = nil
-	}
-	blocking := p.idleBlocking
-	p.idleBlocking = nil
+	idle, blocking := p.takeIdle()
 	p.mu.Unlock()
-	for _, s := range idle {
-		s.loop.run(func() { s.close("RECONNECT") })
-	}
-	for _, s := range blocking {
-		_ = s.nc.Close()
-		p.e.stats.serversClosed.Add(1)
-		p.dropped(nil, nil)
-	}
+	p.closeServers(idle, blocking, "RECONNECT")
 }

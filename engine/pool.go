@@ -333,19 +333,30 @@ func (p *pool) params() params {
 func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
-	var idle []*server
+	idle, blocking := p.takeIdle()
+	p.mu.Unlock()
+	p.closeServers(idle, blocking, "pool closed")
+}
+
+// takeIdle empties the idle stacks and the idle blocking list. Caller holds mu.
+func (p *pool) takeIdle() (idle, blocking []*server) {
 	for i, st := range p.idle {
 		idle = append(idle, st...)
 		p.idle[i] = nil
 	}
-	blocking := p.idleBlocking
-	p.idleBlocking = nil
-	p.mu.Unlock()
+	blocking, p.idleBlocking = p.idleBlocking, nil
+	return idle, blocking
+}
+
+// closeServers closes servers taken out of the pool: loop servers on their
+// loops, blocking ones here.
+func (p *pool) closeServers(idle, blocking []*server, reason string) {
 	for _, s := range idle {
-		s.loop.run(func() { s.close("pool closed") })
+		s.loop.run(func() { s.close(reason) })
 	}
 	for _, s := range blocking {
 		_ = s.nc.Close()
+		p.e.stats.serversClosed.Add(1)
 		p.dropped(nil, nil)
 	}
 }
