@@ -57,6 +57,7 @@ func (p *pool) connect() (*server, net.Conn, error) {
 		pool:     p,
 		state:    svConnecting,
 		txStatus: 'I',
+		pausedFd: -1,
 		cancel:   &cancelTarget{addr: hostPort(p.cfg.host, p.cfg.port), pid: lr.pid, key: lr.key},
 		created:  time.Now(),
 	}

@@ -53,6 +53,8 @@ type server struct {
 	created   time.Time
 	idleSince time.Time
 	migrating atomic.Bool
+	pausedFd  int  // the socket while reads are paused for a slow client; -1 otherwise
+	resuming  bool // the paused socket is being enrolled again
 }
 
 // setState changes the server's state, refusing impossible moves.
@@ -79,6 +81,10 @@ func (s *server) setState(to serverState) {
 
 // opened runs on the loop the server was enrolled on.
 func (s *server) opened(c gnet.Conn, ls *loopState) {
+	if s.resuming {
+		s.resumed(c)
+		return
+	}
 	s.conn = c
 	s.loop = ls
 	s.migrating.Store(false)
@@ -186,6 +192,10 @@ frames:
 	}
 	if release {
 		s.finishCycle()
+		return gnet.None
+	}
+	if off == len(buf) && s.shouldPause(cl) && s.pause() {
+		return gnet.Close // the socket lives on in its duplicate until the client catches up
 	}
 	return gnet.None
 }

@@ -16,6 +16,7 @@ type Stats struct {
 	dirtyClosed                  atomic.Int64 // servers closed because their client left mid-transaction
 	cancelsForwarded             atomic.Int64
 	cancelsIgnored               atomic.Int64
+	pauses                       atomic.Int64 // server reads paused for a slow client
 }
 
 // Snapshot is a copy of the engine's counters.
@@ -24,6 +25,7 @@ type Snapshot struct {
 	Linked, Migrations, CheckoutTimeouts, ConnectFailures      int64
 	AuthFailures, ProtocolErrors, DirtyClosed                  int64
 	CancelsForwarded, CancelsIgnored                           int64
+	Pauses                                                     int64
 }
 
 // Stats returns the engine's counters.
@@ -36,5 +38,6 @@ func (e *Engine) Stats() Snapshot {
 		ConnectFailures: s.connectFailures.Load(), AuthFailures: s.authFailures.Load(),
 		ProtocolErrors: s.protocolErrors.Load(), DirtyClosed: s.dirtyClosed.Load(),
 		CancelsForwarded: s.cancelsForwarded.Load(), CancelsIgnored: s.cancelsIgnored.Load(),
+		Pauses: s.pauses.Load(),
 	}
 }
