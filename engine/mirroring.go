@@ -98,14 +98,27 @@ func (cl *client) beginTx() {
 			d.drop(dropExposure)
 		case d.down(now):
 			d.drop(dropUnavailable)
+		case cl.queueFull(i, d):
+			d.drop(dropQueueFull) // known now: the transaction is not even copied
 		default:
 			c.want |= 1 << i
 		}
 	}
 	if c.want != 0 {
 		c.start = time.Time{} // set when the first request reaches the source
-		c.buf = bufpool.Get(4096)
+		c.buf = bufpool.Get(512)
 	}
+}
+
+// queueFull reports whether the client's queue to mirror i is full and at
+// its limit, so that a transaction starting now would be dropped anyway.
+func (cl *client) queueFull(i int, d *mirrorDest) bool {
+	if cl.cap.links == nil || cl.cap.links[i] == nil {
+		return false
+	}
+	l := cl.cap.links[i]
+	limit := int(d.queueLen.Load())
+	return l.ring.Len() >= min(limit, l.ring.Cap()) && l.ring.Cap() >= limit
 }
 
 // captureRequest records the bytes just forwarded to the source as one timed request.

@@ -87,7 +87,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		return
 	}
 	r.Rewrite = func(dst, req []byte) []byte { return l.e.mirrorRewrite(s, dst, req) }
-	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), t.end.Sub(t.start), nil)
+	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
 	if err != nil || res.Errors > 0 && len(s.stmts.set) > 0 {
@@ -121,7 +121,7 @@ func (l *mirrorLink) syncParams(r *mirror.Replayer, s *server, want params) bool
 	q = append(q, 0)
 	patchLength(q)
 	rec := mirror.AppendRecord(nil, 0, q)
-	res, err := r.Replay(s.nc, rec, time.Now(), 0, nil)
+	res, err := r.Replay(s.nc, rec, time.Now(), nil)
 	if err != nil || res.Errors > 0 {
 		s.params = nil
 		return false

@@ -55,15 +55,16 @@ type Sleeper func(time.Duration)
 // syscall and a wake-up per request while adding no realism.
 const Coalesce = time.Millisecond
 
-// Replay sends each record of txn at its offset from start (at once when
-// already late; records due within Coalesce of each other together). Before
-// each batch after the first, and at dur (the transaction's length on the
-// source), it reads and discards the replies owed so far, as the client had
-// its answers before going on. Waiting for the due time first lets the
-// replies arrive together, so one read usually takes them all. Errors from
-// the destination are counted, not returned; a returned error means the
+// Replay sends each record of txn at its offset from start: records due
+// within Coalesce of each other go out in one write, and so do all the
+// records already overdue, so a late replay catches up at once and lateness
+// never accumulates. Before each batch it reads and discards the replies
+// owed so far, as the client had its answers before going on; that read
+// usually returns about when the next request is due, so the wait costs no
+// timer; the last replies are read as they come. Errors from the
+// destination are counted, not returned; a returned error means the
 // connection is unusable.
-func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, dur time.Duration, sleep Sleeper) (Result, error) {
+func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sleeper) (Result, error) {
 	if sleep == nil {
 		sleep = time.Sleep
 	}
@@ -75,18 +76,21 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, dur time
 		if !ok {
 			break
 		}
-		if d := time.Until(start.Add(at)); d > 0 {
-			sleep(d)
-		} else if -d > res.MaxLate {
-			res.MaxLate = -d
-		}
 		if err := r.drain(c, true); err != nil {
 			return res, err
 		}
+		now := time.Since(start)
+		if d := at - now; d > 0 {
+			sleep(d)
+			now = at
+		} else if -d > res.MaxLate {
+			res.MaxLate = -d
+		}
+		horizon := max(at+Coalesce, now)
 		r.wbuf = r.wbuf[:0]
 		for len(buf) > 0 {
 			next, req, n, ok := NextRecord(buf)
-			if !ok || next > at+Coalesce && len(r.wbuf) > 0 {
+			if !ok || next > horizon && len(r.wbuf) > 0 {
 				break
 			}
 			buf = buf[n:]
@@ -101,9 +105,6 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, dur time
 		if _, err := c.Write(r.wbuf); err != nil {
 			return res, err
 		}
-	}
-	if d := time.Until(start.Add(dur)); d > 0 {
-		sleep(d)
 	}
 	err := r.drain(c, false)
 	res.Errors = r.errors

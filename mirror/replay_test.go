@@ -105,7 +105,7 @@ func TestReplayTimingErrorsAndCopy(t *testing.T) {
 	var slept []time.Duration
 	start := time.Now()
 	r := NewReplayer()
-	res, err := r.Replay(a, txn, start, 0, func(d time.Duration) {
+	res, err := r.Replay(a, txn, start, func(d time.Duration) {
 		slept = append(slept, d)
 		time.Sleep(d)
 	})
@@ -141,8 +141,10 @@ func TestReplayLateSendsAtOnce(t *testing.T) {
 	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "select 1"))
 	txn = AppendRecord(txn, 100*time.Millisecond, codec.AppendQuery(nil, "select 2"))
 	slept := 0
-	// The replay starts a second late: no record may wait.
-	res, err := NewReplayer().Replay(a, txn, time.Now().Add(-time.Second), 0, func(time.Duration) { slept++ })
+	// The replay starts a second late: no record may wait, and the overdue
+	// records go out together.
+	cc := &countingConn{Conn: a}
+	res, err := NewReplayer().Replay(cc, txn, time.Now().Add(-time.Second), func(time.Duration) { slept++ })
 	_ = a.Close()
 	<-done
 	if err != nil || slept != 0 {
@@ -150,6 +152,9 @@ func TestReplayLateSendsAtOnce(t *testing.T) {
 	}
 	if res.MaxLate < 900*time.Millisecond {
 		t.Fatalf("MaxLate = %v, want about 1s", res.MaxLate)
+	}
+	if cc.writes != 1 {
+		t.Fatalf("%d writes for two overdue requests, want 1", cc.writes)
 	}
 }
 
@@ -165,7 +170,7 @@ func TestReplayExtendedPipeline(t *testing.T) {
 	var txn []byte
 	txn = AppendRecord(txn, 0, parse)
 	txn = AppendRecord(txn, time.Millisecond, codec.AppendSync(nil))
-	res, err := NewReplayer().Replay(a, txn, time.Now(), 0, nil)
+	res, err := NewReplayer().Replay(a, txn, time.Now(), nil)
 	_ = a.Close()
 	<-done
 	if err != nil || res.Requests != 2 || res.Errors != 0 {
@@ -195,7 +200,7 @@ func TestReplayCoalescesCloseRequests(t *testing.T) {
 	txn = AppendRecord(txn, 500*time.Microsecond, codec.AppendQuery(nil, "select 2"))
 	txn = AppendRecord(txn, 20*time.Millisecond, codec.AppendQuery(nil, "commit"))
 	cc := &countingConn{Conn: a}
-	res, err := NewReplayer().Replay(cc, txn, time.Now(), 0, nil)
+	res, err := NewReplayer().Replay(cc, txn, time.Now(), nil)
 	_ = a.Close()
 	<-done
 	if err != nil || res.Requests != 4 {
