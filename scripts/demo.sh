@@ -21,7 +21,7 @@ OUT=${DEMO_OUTPUT:-$ROOT/demo-output}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_ROLE=app PG_ROLE_PW=app_pw PG_DB=app
 ADMIN_PW=demo-admin
-WORK="" PGD_PORT="" PGD_PID="" BENCH_PID="" STARTED=$SECONDS
+WORK="" PGD_PORT="" PGD_PID="" BENCH_PID="" STARTED=$SECONDS SETUP_LOG=""
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -29,6 +29,10 @@ say() { printf '==> %s\n' "$*"; }
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if ((rc != 0)) && [[ -n $SETUP_LOG && -s $SETUP_LOG ]] && { true >&3; } 2>/dev/null; then
+		exec 2>&3 # setup failed while its messages went to the log: show them
+		tail -n 20 "$SETUP_LOG" >&2
+	fi
 	[[ -n $BENCH_PID ]] && stop_pid "$BENCH_PID" TERM
 	stop_all 2>/dev/null
 	[[ -n $WORK && -d $WORK ]] && rm -rf "$WORK"
@@ -51,13 +55,18 @@ setup_clusters() {
 		chown postgres: "$WORK"
 	fi
 	say "creating two throwaway PostgreSQL clusters, prod and staging, in $WORK"
-	pg_init_all prod staging 2>/dev/null
+	mkdir -p "$OUT" || die "cannot create $OUT"
+	SETUP_LOG=$OUT/setup.log
+	# The clusters' own messages go to setup.log; cleanup shows its end if this fails.
+	exec 3>&2 2>"$SETUP_LOG"
+	pg_init_all prod staging
 	for c in prod staging; do
-		pg_start "$c" 2>/dev/null
-		pg_load "$c" 1 2>/dev/null
+		pg_start "$c"
+		pg_load "$c" 1
 		pg_sql "$c" "$PG_DB" "CREATE TABLE demo_timing (step int PRIMARY KEY, at timestamptz NOT NULL);
 			ALTER TABLE demo_timing OWNER TO $PG_ROLE" >/dev/null || die "cannot create demo_timing on $c"
 	done
+	exec 2>&3 3>&-
 	say "prod on 127.0.0.1:${PG_PORTS[prod]}, staging on 127.0.0.1:${PG_PORTS[staging]}: same schema, pgbench data at scale 1"
 }
 
