@@ -39,11 +39,15 @@ port_in_use() {
 # ALLOCATED_PORTS remembers ports handed out so two services never get the same one.
 ALLOCATED_PORTS=" "
 
-# free_port prints an unused TCP port on 127.0.0.1 (random in 20000-60999, bounded tries).
+# free_port prints an unused TCP port on 127.0.0.1, bounded tries. It picks below the
+# kernel's ephemeral range, so a port is never one that thousands of client sockets
+# (the idle-clients case) are using as their own.
 free_port() {
-	local try port
+	local try port lo=20000 hi=32000 eph
+	read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || eph=32768
+	((eph > lo + 1000 && eph - 1 < hi)) && hi=$((eph - 1))
 	for ((try = 0; try < 200; try++)); do
-		port=$((20000 + RANDOM % 41000))
+		port=$((lo + RANDOM % (hi - lo)))
 		[[ $ALLOCATED_PORTS == *" $port "* ]] && continue
 		port_in_use "$port" && continue
 		ALLOCATED_PORTS+="$port "
