@@ -87,11 +87,18 @@ func scriptedDest(t *testing.T, c net.Conn, got *bytes.Buffer, done chan<- struc
 	}
 }
 
-func TestReplayTimingErrorsAndCopy(t *testing.T) {
+// startScripted connects a pipe to a scriptedDest; got collects what it
+// received and done closes when it has stopped (after the pipe is closed).
+func startScripted(t *testing.T) (net.Conn, *bytes.Buffer, chan struct{}) {
 	a, b := net.Pipe()
-	var got bytes.Buffer
+	got := &bytes.Buffer{}
 	done := make(chan struct{})
-	go scriptedDest(t, b, &got, done)
+	go scriptedDest(t, b, got, done)
+	return a, got, done
+}
+
+func TestReplayTimingErrorsAndCopy(t *testing.T) {
+	a, got, done := startScripted(t)
 
 	var txn []byte
 	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "begin"))
@@ -133,10 +140,7 @@ func TestReplayTimingErrorsAndCopy(t *testing.T) {
 }
 
 func TestReplayLateSendsAtOnce(t *testing.T) {
-	a, b := net.Pipe()
-	var got bytes.Buffer
-	done := make(chan struct{})
-	go scriptedDest(t, b, &got, done)
+	a, _, done := startScripted(t)
 	var txn []byte
 	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "select 1"))
 	txn = AppendRecord(txn, 100*time.Millisecond, codec.AppendQuery(nil, "select 2"))
@@ -159,10 +163,7 @@ func TestReplayLateSendsAtOnce(t *testing.T) {
 }
 
 func TestReplayExtendedPipeline(t *testing.T) {
-	a, b := net.Pipe()
-	var got bytes.Buffer
-	done := make(chan struct{})
-	go scriptedDest(t, b, &got, done)
+	a, _, done := startScripted(t)
 	// Parse/Bind/Execute then Sync in separate records: one ReadyForQuery.
 	parse := []byte{'P', 0, 0, 0, 8, 0, 's', 0, 0}
 	parse = append(parse[:5], 0, 'x', 0, 0, 0)
@@ -190,10 +191,7 @@ func (c *countingConn) Write(p []byte) (int, error) {
 }
 
 func TestReplayCoalescesCloseRequests(t *testing.T) {
-	a, b := net.Pipe()
-	var got bytes.Buffer
-	done := make(chan struct{})
-	go scriptedDest(t, b, &got, done)
+	a, got, done := startScripted(t)
 	var txn []byte
 	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "begin"))
 	txn = AppendRecord(txn, 200*time.Microsecond, codec.AppendQuery(nil, "select 1"))
