@@ -179,6 +179,3 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	defer cancel()
 	return e.eng.Stop(stopCtx)
 }
-
-// Stopped is closed when Run has returned.
-func (e *Engine) Stopped() <-chan struct{} { return e.stopped }

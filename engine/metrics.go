@@ -23,6 +23,7 @@ type metricFamily struct {
 
 // scrape is what one scrape reads, once.
 type scrape struct {
+	e     *Engine
 	pools []poolView
 }
 
@@ -76,7 +77,7 @@ func writeSample(w io.Writer, counter bool, name string, v float64) {
 func micros(d time.Duration) float64 { return float64(d.Microseconds()) }
 
 // metricFamilies are PgDog's metrics (clients .. mirror_queue_length) and
-// pgdogd's own (drops by reason, replay lag). Counters keep PgDog's names
+// pgdogd's own (drops by reason, replay lag, events, prepared statements). Counters keep PgDog's names
 // for drop-in dashboards, although Prometheus conventions would end them in
 // _total.
 var metricFamilies = []metricFamily{
@@ -109,6 +110,25 @@ var metricFamilies = []metricFamily{
 	{"mirror_lag_seconds", "Replay lag of the mirror's last transaction, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return time.Duration(d.stats.lagNanos.Load()).Seconds() })},
 	{"mirror_lag_p50_seconds", "Median replay lag of the mirror, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return d.stats.lag.quantile(0.5).Seconds() })},
 	{"mirror_lag_p99_seconds", "99th percentile of the mirror's replay lag, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return d.stats.lag.quantile(0.99).Seconds() })},
+	{"events_total", "Rare events of the whole process, by event (logins, server connections, migrations, timeouts, pauses, ...).", "counter", writeEvents},
+	{"prepared_statements", "Distinct prepared statements in the shared cache.", "gauge", func(w io.Writer, name string, s *scrape) {
+		metrics.WriteGaugeUint64(w, name, uint64(s.e.stmts.size()))
+	}},
+	{"prepared_parses_total", "Named Parse messages from clients.", "counter", func(w io.Writer, name string, s *scrape) {
+		metrics.WriteCounterUint64(w, name, uint64(s.e.stmts.parses.Load()))
+	}},
+	{"prepared_binds_total", "Bind messages from clients, with prepared statements on.", "counter", func(w io.Writer, name string, s *scrape) {
+		metrics.WriteCounterUint64(w, name, uint64(s.e.stmts.binds.Load()))
+	}},
+	{"prepared_evictions_total", "Statements closed on servers by prepared_statements_limit.", "counter", func(w io.Writer, name string, s *scrape) {
+		metrics.WriteCounterUint64(w, name, uint64(s.e.stmts.evictions.Load()))
+	}},
+}
+
+func writeEvents(w io.Writer, name string, s *scrape) {
+	for _, ev := range s.e.stats.events() {
+		metrics.WriteCounterUint64(w, name+`{event="`+ev.name+`"}`, uint64(ev.n.Load()))
+	}
 }
 
 func writeDropsByReason(w io.Writer, name string, s *scrape) {
@@ -132,7 +152,7 @@ func (e *Engine) newMetricsSet(namespace string) *metrics.Set {
 		prefix = strings.TrimSuffix(namespace, "_") + "_"
 	}
 	set.RegisterMetricsWriter(func(w io.Writer) {
-		s := &scrape{pools: e.poolViews()}
+		s := &scrape{e: e, pools: e.poolViews()}
 		for _, f := range metricFamilies {
 			name := prefix + f.name
 			fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, f.help, name, f.typ)

@@ -61,6 +61,13 @@ func (c *stmtCache) byName(name []byte) *stmt {
 	return c.byID[id]
 }
 
+// size is the number of cached statements.
+func (c *stmtCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.byID)
+}
+
 // PreparedStatement describes a cached statement, for SHOW PREPARED.
 type PreparedStatement struct {
 	Name  string

@@ -1,4 +1,4 @@
-// stats.go holds the engine-wide counters of rare events (connects, failures, migrations).
+// stats.go holds the engine-wide counters of rare events (connects, failures, migrations, pauses).
 package engine
 
 import "sync/atomic"
@@ -19,25 +19,21 @@ type Stats struct {
 	pauses                       atomic.Int64 // server reads paused for a slow client
 }
 
-// Snapshot is a copy of the engine's counters.
-type Snapshot struct {
-	ClientsOpened, ClientsClosed, ServersOpened, ServersClosed int64
-	Linked, Migrations, CheckoutTimeouts, ConnectFailures      int64
-	AuthFailures, ProtocolErrors, DirtyClosed                  int64
-	CancelsForwarded, CancelsIgnored                           int64
-	Pauses                                                     int64
+// statEvent is one counter with the name the metrics endpoint gives it.
+type statEvent struct {
+	name string
+	n    *atomic.Int64
 }
 
-// Stats returns the engine's counters.
-func (e *Engine) Stats() Snapshot {
-	s := &e.stats
-	return Snapshot{
-		ClientsOpened: s.clientsOpened.Load(), ClientsClosed: s.clientsClosed.Load(),
-		ServersOpened: s.serversOpened.Load(), ServersClosed: s.serversClosed.Load(),
-		Linked: s.linked.Load(), Migrations: s.migrations.Load(), CheckoutTimeouts: s.checkoutTimeouts.Load(),
-		ConnectFailures: s.connectFailures.Load(), AuthFailures: s.authFailures.Load(),
-		ProtocolErrors: s.protocolErrors.Load(), DirtyClosed: s.dirtyClosed.Load(),
-		CancelsForwarded: s.cancelsForwarded.Load(), CancelsIgnored: s.cancelsIgnored.Load(),
-		Pauses: s.pauses.Load(),
+// events lists the counters of events (not linked, which is a level).
+func (s *Stats) events() []statEvent {
+	return []statEvent{
+		{"client_opened", &s.clientsOpened}, {"client_closed", &s.clientsClosed},
+		{"server_opened", &s.serversOpened}, {"server_closed", &s.serversClosed},
+		{"server_migrated", &s.migrations}, {"checkout_timeout", &s.checkoutTimeouts},
+		{"connect_failure", &s.connectFailures}, {"auth_failure", &s.authFailures},
+		{"protocol_error", &s.protocolErrors}, {"dirty_server_closed", &s.dirtyClosed},
+		{"cancel_forwarded", &s.cancelsForwarded}, {"cancel_ignored", &s.cancelsIgnored},
+		{"server_read_paused", &s.pauses},
 	}
 }

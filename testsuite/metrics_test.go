@@ -70,7 +70,8 @@ func sample(t *testing.T, text, series string) float64 {
 var metricNames = []string{"clients", "cl_waiting", "sv_active", "sv_idle", "sv_idle_xact", "maxwait", "errors",
 	"total_xact_count", "total_query_count", "total_received", "total_sent", "total_xact_time", "total_query_time", "total_wait_time",
 	"mirror_total_count", "mirror_mirrored_count", "mirror_dropped_count", "mirror_dropped_reason_count", "mirror_error_count",
-	"mirror_queue_length", "mirror_lag_seconds", "mirror_lag_p50_seconds", "mirror_lag_p99_seconds"}
+	"mirror_queue_length", "mirror_lag_seconds", "mirror_lag_p50_seconds", "mirror_lag_p99_seconds",
+	"events_total", "prepared_statements", "prepared_parses_total", "prepared_binds_total", "prepared_evictions_total"}
 
 func TestMetricsEndpoint(t *testing.T) {
 	cfg := metricsConfig(t, shared, "")
@@ -88,6 +89,8 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 	x0 := sample(t, before, "total_xact_count"+pool)
 	m0 := sample(t, before, "mirror_total_count"+mirror)
+	opened0 := sample(t, before, `events_total{event="client_opened"}`)
+	parses0 := sample(t, before, "prepared_parses_total")
 
 	script := writeScript(t, "SELECT v FROM kv WHERE id = 2;")
 	res, out, err := p.Pgbench(ctx, Alice, "-n", "-f", script, "-c", "3", "-t", "40")
@@ -99,6 +102,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := scrape(t, cfg, "/")
+	if d := sample(t, after, `events_total{event="client_opened"}`) - opened0; d < 4 {
+		t.Errorf("events_total client_opened grew by %v, want at least 4 (3 pgbench clients and one more)", d)
+	}
 	if d := sample(t, after, "total_xact_count"+pool) - x0; d != float64(res.Processed+1) {
 		t.Errorf("total_xact_count grew by %v, want %d (pgbench) + 1", d, res.Processed)
 	}
@@ -114,7 +120,19 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 	sample(t, after, `mirror_dropped_reason_count{user="alice",database="pgdogd_test",destination="metrics_mirror",reason="queue_full"}`)
-	checkPromtool(t, after)
+
+	// A named Parse moves the prepared statement counters.
+	if _, err := held.PgConn().Prepare(ctx, "metrics_stmt", "select 2", nil); err != nil {
+		t.Fatal(err)
+	}
+	prepared := scrape(t, cfg, "/metrics")
+	if d := sample(t, prepared, "prepared_parses_total") - parses0; d != 1 {
+		t.Errorf("prepared_parses_total grew by %v after one named Parse, want 1", d)
+	}
+	if n := sample(t, prepared, "prepared_statements"); n < 1 {
+		t.Errorf("prepared_statements = %v after a Parse", n)
+	}
+	checkPromtool(t, prepared)
 }
 
 func TestMetricsNamespace(t *testing.T) {
