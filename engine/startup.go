@@ -13,9 +13,6 @@ import (
 	"github.com/pgdogd/pgdogd/engine/config"
 )
 
-// newestMinor is the newest protocol 3.x minor version pgdogd speaks.
-const newestMinor = 2
-
 // readStartup parses the first packet of a connection.
 func (cl *client) readStartup() gnet.Action {
 	buf, _ := cl.conn.Peek(-1)
@@ -73,8 +70,8 @@ func (cl *client) startup(st *codec.Startup) gnet.Action {
 		return gnet.None
 	}
 	out := cl.loop.scratch[:0]
-	if unknown := unknownProtocolOptions(st); st.Minor > newestMinor || len(unknown) > 0 {
-		out = codec.AppendNegotiateProtocolVersion(out, uint32(min(int(st.Minor), newestMinor)), unknown)
+	if st.NeedsNegotiation() { // a newer minor than 3.2, or _pq_ options pgdogd does not know (all of them)
+		out = codec.AppendNegotiateProtocolVersion(out, uint32(min(st.Minor, codec.LatestMinor)), st.ProtocolOptions())
 	}
 	cl.pool = ps.get(cl.user, cl.database)
 	cl.stmtsOn = cl.pool != nil && cl.pool.cfg.mode != config.ModeSession && cl.e.cfg.Load().General.PreparedStatements != "disabled"
@@ -121,17 +118,6 @@ func (cl *client) readParams(st *codec.Startup) error {
 		}
 	}
 	return nil
-}
-
-// unknownProtocolOptions lists the _pq_ options pgdogd does not know (all of them).
-func unknownProtocolOptions(st *codec.Startup) []string {
-	var out []string
-	for _, p := range st.Params {
-		if strings.HasPrefix(p.Name, "_pq_.") {
-			out = append(out, p.Name)
-		}
-	}
-	return out
 }
 
 // readAuth feeds one password or SASL message to the exchange.
