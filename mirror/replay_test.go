@@ -17,14 +17,10 @@ import (
 func TestRecordsRoundTrip(t *testing.T) {
 	var buf []byte
 	buf = AppendRecord(buf, 0, []byte("first"))
-	buf, pos := BeginRecord(buf, 300*time.Millisecond)
-	buf = append(buf, "sec"...)
-	buf = append(buf, "ond"...)
-	EndRecord(buf, pos)
+	h := RecordHeaderFor(300*time.Millisecond, len("second")) // header and bytes appended apart, as the capture does
+	buf = append(buf, h[:]...)
+	buf = append(buf, "second"...)
 	buf = AppendRecord(buf, time.Second, nil)
-	if got := Records(buf); got != 3 {
-		t.Fatalf("Records = %d, want 3", got)
-	}
 	want := []struct {
 		at  time.Duration
 		req string
