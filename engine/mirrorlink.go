@@ -17,6 +17,9 @@ type mirrorLink struct {
 	ring   *mirror.Ring[txn]
 	exited chan struct{} // closed when the goroutine is gone
 	limit  int           // the mirror's queue length; the ring grows toward it (producer only)
+	cur    *server       // the destination connection being replayed on (consumer only)
+	sql    []byte        // the parameter sync query, reused (consumer only)
+	rec    []byte        // that query as a record, reused (consumer only)
 }
 
 // newMirrorLink starts a queue and its goroutine. With after set, the
@@ -45,6 +48,7 @@ func (l *mirrorLink) run(after <-chan struct{}) {
 		<-after
 	}
 	r := mirror.NewReplayer()
+	r.Rewrite = l.rewrite
 	for l.ring.Wait(l.e.mirrorStop) {
 		for {
 			t, ok := l.ring.Pop()
@@ -63,6 +67,9 @@ func (l *mirrorLink) run(after <-chan struct{}) {
 	})
 }
 
+// rewrite makes prepared statements exist on the connection being replayed on.
+func (l *mirrorLink) rewrite(dst, req []byte) []byte { return l.e.mirrorRewrite(l.cur, dst, req) }
+
 // replay runs one transaction on a connection of the destination pool.
 func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	d := l.dest
@@ -78,7 +85,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.drop(dropUnavailable)
 		return
 	}
-	r.Rewrite = nil
+	l.cur = s
 	ok := l.syncParams(r, s, t.params)
 	if !ok {
 		d.stats.errors.Add(1)
@@ -86,7 +93,6 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.drop(dropUnavailable)
 		return
 	}
-	r.Rewrite = func(dst, req []byte) []byte { return l.e.mirrorRewrite(s, dst, req) }
 	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
@@ -113,15 +119,17 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 // syncParams gives the mirror connection the client's settings, as link does
 // for a source server.
 func (l *mirrorLink) syncParams(r *mirror.Replayer, s *server, want params) bool {
-	q := append(make([]byte, 0, 64), codec.MsgQuery, 0, 0, 0, 0)
+	q := append(l.sql[:0], codec.MsgQuery, 0, 0, 0, 0)
 	q, s.params = appendSync(q, s.params, want, l.dest.dest.params())
+	l.sql = q
 	if len(q) == 5 {
 		return true
 	}
 	q = append(q, 0)
 	patchLength(q)
-	rec := mirror.AppendRecord(nil, 0, q)
-	res, err := r.Replay(s.nc, rec, time.Now(), nil)
+	l.sql = q
+	l.rec = mirror.AppendRecord(l.rec[:0], 0, q)
+	res, err := r.Replay(s.nc, l.rec, time.Now(), nil)
 	if err != nil || res.Errors > 0 {
 		s.params = nil
 		return false
