@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -61,12 +62,8 @@ func (p *pool) connect() (*server, net.Conn, error) {
 		cancel:   &cancelTarget{addr: hostPort(p.cfg.host, p.cfg.port), pid: lr.pid, key: lr.key},
 		created:  time.Now(),
 	}
-	for k, v := range lr.params {
-		s.params = s.params.set(k, v)
-	}
-	for i := range s.params {
-		s.params[i].display = k2display(s.params[i], lr.params)
-		s.params[i].reported = true
+	for k, v := range lr.params { // PostgreSQL's spelling stays for ParameterStatus
+		s.params = append(s.params, param{name: strings.ToLower(k), display: k, value: v, reported: true})
 	}
 	p.mu.Lock()
 	if p.defs == nil {
@@ -96,30 +93,4 @@ func (p *pool) loginWithPassword(ctx context.Context) (*loginResult, error) {
 		return nil, fmt.Errorf("cannot take over server connection: %w", err)
 	}
 	return &loginResult{conn: hj.Conn, pid: hj.PID, key: hj.SecretKey, params: hj.ParameterStatuses}, nil
-}
-
-// k2display keeps PostgreSQL's own spelling of a reported name.
-func k2display(p param, reported map[string]string) string {
-	for k := range reported {
-		if len(k) == len(p.name) && equalFoldASCII(k, p.name) {
-			return k
-		}
-	}
-	return p.display
-}
-
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +36,7 @@ type loginResult struct {
 // method's answer is md5(hash + salt), so the password itself is not needed.
 func (p *pool) loginWithMD5Hash(ctx context.Context) (*loginResult, error) {
 	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(p.cfg.host, strconv.Itoa(p.cfg.port)))
+	nc, err := d.DialContext(ctx, "tcp", hostPort(p.cfg.host, p.cfg.port))
 	if err != nil {
 		return nil, err
 	}
