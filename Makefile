@@ -19,6 +19,8 @@ test: lint
 	bash scripts/need-postgres.sh
 	bash scripts/need-promtool.sh
 	$(GO) test -race -count=1 -timeout 20m ./...
+	# The zero-allocation assertions are built without -race (it allocates): run them too.
+	$(GO) test -count=1 -run 'ZeroAlloc|Allocs' ./perf/ ./bufpool/ ./codec/ ./mirror/
 
 unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /testsuite)
