@@ -17,6 +17,7 @@ lint: vet
 # test: static checks, then every test (unit and integration against real PostgreSQL) under the race detector.
 test: lint
 	bash scripts/need-postgres.sh
+	bash scripts/need-python.sh
 	bash scripts/need-promtool.sh
 	$(GO) test -race -count=1 -timeout 20m ./...
 	# The zero-allocation assertions are built without -race (it allocates): run them too.
