@@ -62,3 +62,49 @@ func AppendStartupMessage(dst []byte, major, minor uint16, params ...Param) []by
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start))
 	return dst
 }
+
+// AppendParse appends a Parse of query under name (empty: the unnamed
+// statement). types is the rest of a Parse body after the query: the
+// int16 count of parameter types and the type OIDs, copied as they are.
+func AppendParse(dst []byte, name string, query, types []byte) []byte {
+	dst, start := beginMsg(dst, MsgParse)
+	dst = appendCString(dst, name)
+	dst = append(dst, query...)
+	dst = append(dst, 0)
+	dst = append(dst, types...)
+	return finishMsg(dst, start)
+}
+
+// AppendClose appends a Close of a statement (kind 'S') or portal ('P').
+func AppendClose(dst []byte, kind byte, name string) []byte {
+	dst, start := beginMsg(dst, MsgClose)
+	dst = append(dst, kind)
+	dst = appendCString(dst, name)
+	return finishMsg(dst, start)
+}
+
+// AppendRenamed appends a copy of frame, a whole Bind, Describe, Close or
+// Parse frame, whose body holds a NUL-terminated name at offset nameAt,
+// with that name replaced by name.
+func AppendRenamed(dst, frame []byte, nameAt int, name string) []byte {
+	body := frame[HeaderLen:]
+	end := nameAt
+	for end < len(body) && body[end] != 0 {
+		end++
+	}
+	dst, start := beginMsg(dst, frame[0])
+	dst = append(dst, body[:nameAt]...)
+	dst = appendCString(dst, name)
+	if end < len(body) {
+		dst = append(dst, body[end+1:]...)
+	}
+	return finishMsg(dst, start)
+}
+
+// BeginQuery starts a Query whose SQL the caller appends; FinishQuery ends
+// it. start is where the message begins in dst.
+func BeginQuery(dst []byte) (out []byte, start int) { return beginMsg(dst, MsgQuery) }
+
+// FinishQuery appends the Query's terminating NUL and back-patches the
+// length of the Query begun at start.
+func FinishQuery(dst []byte, start int) []byte { return finishMsg(append(dst, 0), start) }

@@ -174,3 +174,25 @@ func TestParsePgproto3Startup(t *testing.T) {
 		t.Fatalf("got %+v n=%d err=%v", s, n, err)
 	}
 }
+
+func TestAppendRenamed(t *testing.T) {
+	bind := []byte("B\x00\x00\x00\x0e\x00s1\x00\x00\x00\x00\x00\x00\x00")
+	got := AppendRenamed(nil, bind, 1, "__pgdogd_7")
+	want := []byte("B\x00\x00\x00\x16\x00__pgdogd_7\x00\x00\x00\x00\x00\x00\x00")
+	if !bytes.Equal(got, want) {
+		t.Fatalf("AppendRenamed = %q, want %q", got, want)
+	}
+	closeS := AppendClose(nil, 'S', "s1")
+	if got := AppendRenamed(nil, closeS, 1, "x"); !bytes.Equal(got, AppendClose(nil, 'S', "x")) {
+		t.Fatalf("renamed Close = %q", got)
+	}
+	parse := AppendParse(nil, "", []byte("select $1"), []byte{0, 1, 0, 0, 0, 23})
+	if want := []byte("P\x00\x00\x00\x15\x00select $1\x00\x00\x01\x00\x00\x00\x17"); !bytes.Equal(parse, want) {
+		t.Fatalf("AppendParse = %q, want %q", parse, want)
+	}
+	q, start := BeginQuery([]byte("x"))
+	q = FinishQuery(append(q, "select 1"...), start)
+	if !bytes.Equal(q[1:], AppendQuery(nil, "select 1")) {
+		t.Fatalf("BeginQuery/FinishQuery = %q", q)
+	}
+}
