@@ -122,21 +122,21 @@ func (cl *client) readAdmin() gnet.Action {
 	out := cl.loop.scratch[:0]
 	defer func() { cl.loop.scratch = out[:0] }()
 	for off < len(buf) {
-		typ, size, complete, err := codec.NextFrame(buf[off:], maxAuthMessage)
+		p, err := cl.rd.Next(buf[off:])
 		if err != nil {
 			_, _ = cl.conn.Write(out)
 			return cl.violation(fmt.Sprintf("invalid message length: %v", err))
 		}
-		if !complete {
+		if len(p.Bytes) == 0 {
 			break
 		}
-		body := buf[off+codec.HeaderLen : off+size]
-		off += size
-		switch typ {
+		body := p.Body()
+		off += p.Size
+		switch typ := p.Type; typ {
 		case codec.MsgQuery:
 			// A command: run it off the loop; the rest waits for its answer.
 			query := strings.TrimRight(string(body), "\x00")
-			_, _ = cl.conn.Discard(off)
+			codec.Consume(cl.conn, off)
 			_, _ = cl.conn.Write(out)
 			cl.e.adm.sessions.setBusy(cl, true)
 			go cl.e.answerAdmin(cl, query)
@@ -153,7 +153,7 @@ func (cl *client) readAdmin() gnet.Action {
 			out = codec.AppendErrorResponse(out, "ERROR", codec.CodeFeatureNotSupported, "the admin console supports the simple query protocol only")
 		}
 	}
-	_, _ = cl.conn.Discard(off)
+	codec.Consume(cl.conn, off)
 	_, _ = cl.conn.Write(out)
 	return gnet.None
 }

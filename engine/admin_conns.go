@@ -87,7 +87,7 @@ func serverRow(ls *loopState, s *server, link string) []string {
 		pid = strconv.FormatUint(uint64(s.cancel.pid), 10)
 	}
 	return []string{"S", p.cfg.serverUser, p.cfg.dbname, s.state.String(), p.cfg.host, strconv.Itoa(p.cfg.port), laddr, lport,
-		timeCol(s.created), timeCol(s.cycleStart), pid, string(rune(s.txStatus)), link, strconv.Itoa(ls.idx)}
+		timeCol(s.created), timeCol(s.l.cycleStart), pid, string(rune(s.l.tx)), link, strconv.Itoa(ls.idx)}
 }
 
 // serverRows runs on ls: the servers linked to its clients, then the idle

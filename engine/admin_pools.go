@@ -2,6 +2,7 @@
 package engine
 
 import (
+	"github.com/pgdogd/pgdogd/codec"
 	"time"
 )
 
@@ -38,7 +39,7 @@ func countOnLoop(_ *loopState, clients []*client) map[*pool]*loopPoolCounts {
 		c.clients++
 		if s := cl.server; s != nil {
 			c.linked++
-			if s.pending == 0 && !s.unsynced && s.txStatus != 'I' {
+			if !s.l.owes() && s.l.tx != codec.TxIdle {
 				c.idleXact++
 			}
 		}

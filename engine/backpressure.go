@@ -54,7 +54,7 @@ func (s *server) tryResume() {
 	if s.pausedFd < 0 {
 		return
 	}
-	cl := s.client
+	cl := s.l.cl
 	if cl != nil && cl.state != clClosed && cl.conn.OutboundBuffered() > resumeBelow {
 		s.scheduleResume()
 		return
@@ -75,7 +75,7 @@ func (s *server) tryResume() {
 		s.resuming = false
 		s.migrating.Store(false)
 		s.state = svClosed
-		if s.client != nil {
+		if s.l.cl != nil {
 			s.failClient("server connection lost while paused")
 		}
 		s.pool.dropped(s, nil)
@@ -87,7 +87,7 @@ func (s *server) resumed(c gnet.Conn) {
 	s.conn = c
 	s.resuming = false
 	s.migrating.Store(false)
-	if s.state == svClosed || s.client == nil && s.state == svActive {
+	if s.state == svClosed || s.l.cl == nil && s.state == svActive {
 		// The client left while the server was paused mid-transaction.
 		_ = c.Close()
 	}

@@ -93,33 +93,64 @@ func (r *registry) count() int {
 	return len(r.m)
 }
 
-// cancel forwards a CancelRequest to the server the client is using now.
-// An unknown key, or a client between transactions, is ignored.
+// cancel passes a CancelRequest to the loop of the client whose key it
+// carries. An unknown key is ignored, as PostgreSQL does.
 func (e *Engine) cancel(k cancelKey) {
 	cl := e.clients.lookup(k)
 	if cl == nil {
 		e.stats.cancelsIgnored.Add(1)
 		return
 	}
-	t := cl.cancelTo.Load()
-	if t == nil {
-		e.stats.cancelsIgnored.Add(1)
+	cl.loop.run(cl.cancelQuery)
+}
+
+// cancelQuery runs on the client's loop: it forwards the cancel to the
+// server the client holds now, or drops it when the client holds none (its
+// query is over; PostgreSQL ignores a cancel for an idle backend too). The
+// server cannot go to another client until PostgreSQL has finished with
+// the cancel (see server.giveBack), so a cancel never reaches another
+// client's query, however late it arrives.
+func (cl *client) cancelQuery() {
+	s := cl.server
+	if cl.state == clClosed || s == nil {
+		cl.e.stats.cancelsIgnored.Add(1)
 		return
 	}
-	timeout := e.cfg.Load().General.ConnectTimeout
-	e.stats.cancelsForwarded.Add(1)
+	s.l.cancels++
+	cl.e.stats.cancelsForwarded.Add(1)
+	t, timeout := s.cancel, cl.e.cfg.Load().General.ConnectTimeout
 	go func() {
-		c, err := net.DialTimeout("tcp", t.addr, timeout)
-		if err != nil {
-			e.log.Warn("cannot forward cancel request", "addr", t.addr, "err", err)
-			return
+		if err := sendCancel(t, timeout); err != nil {
+			cl.e.log.Warn("cannot forward cancel request", "addr", t.addr, "err", err)
 		}
-		defer func() { _ = c.Close() }()
-		_ = c.SetDeadline(time.Now().Add(timeout))
-		_, _ = c.Write(codec.AppendCancelRequest(nil, t.pid, t.key))
-		var one [1]byte
-		_, _ = c.Read(one[:]) // PostgreSQL closes when done
+		s.loop.run(s.cancelDone)
 	}()
+}
+
+// sendCancel delivers a CancelRequest and waits until PostgreSQL closes the
+// connection, which it does once it has signalled the backend.
+func sendCancel(t *cancelTarget, timeout time.Duration) error {
+	c, err := net.DialTimeout("tcp", t.addr, timeout)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = c.Close() }()
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write(codec.AppendCancelRequest(nil, t.pid, t.key)); err != nil {
+		return err
+	}
+	var one [1]byte
+	_, _ = c.Read(one[:]) // EOF: done
+	return nil
+}
+
+// cancelDone runs on the server's loop when a cancel for it is finished: a
+// server its client left meanwhile goes back to the pool now.
+func (s *server) cancelDone() {
+	s.l.cancels--
+	if s.l.cancels == 0 && s.state == svCanceling {
+		s.giveBack()
+	}
 }
 
 func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

@@ -3,8 +3,6 @@ package engine
 
 import (
 	"fmt"
-	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -46,15 +44,14 @@ type client struct {
 	params         params // settings the client chose: startup parameters, and reported ones it SET since
 	x              *auth.Exchange
 	server         *server
-	skip           int    // bytes still to come of a frame being streamed to the server
-	paramsGen      uint64 // bumped when params change
+	rd             codec.Walker // the client's frames: where the stream stands
+	paramsGen      uint64       // bumped when params change
 	cap            capture
 
 	key         cancelKey
-	cancelTo    atomic.Pointer[cancelTarget] // the linked server's backend key, read by cancel requests
-	waitStart   time.Time                    // guarded by pool.mu while waiting
-	expecting   bool                         // a migrating server is on its way; guarded by pool.mu
-	txStart     time.Time                    // the current transaction's first request
+	waitStart   time.Time // guarded by pool.mu while waiting
+	expecting   bool      // a migrating server is on its way; guarded by pool.mu
+	txStart     time.Time // the current transaction's first request
 	connectedAt time.Time
 	stmtsOn     bool // prepared statements are rewritten (transaction mode)
 	stmts       clientStmts
@@ -119,59 +116,56 @@ func (cl *client) onTraffic() gnet.Action {
 	panic("BUG: client in state " + cl.state.String())
 }
 
+// clientWhole are the frames read whole when prepared statements are
+// rewritten; all others (and all of them otherwise) are streamed.
+var clientWhole = codec.Types(codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose, codec.MsgQuery)
+
 // forward streams every frame in the client's buffer to its server, linking
-// one at a transaction's first message. It reads only the frame headers,
-// except with prepared statements on, where Parse, Bind, Describe and Close
-// are read whole and may be rewritten.
+// one at a transaction's first message: the client side's request loop. It
+// reads only the frame headers, except with prepared statements on, where
+// Parse, Bind, Describe, Close and Query are read whole and may be
+// rewritten.
 func (cl *client) forward() gnet.Action {
 	buf, _ := cl.conn.Peek(-1)
 	s := cl.server
 	off := 0
-	if cl.skip > 0 { // the rest of a streamed frame
-		off = min(cl.skip, len(buf))
-		cl.skip -= off
-	}
 	r := rewriter{buf: buf, ls: cl.loop}
-frames:
-	for off < len(buf) && cl.skip == 0 {
-		typ, size, complete, err := codec.NextFrame(buf[off:], cl.e.maxMessage())
+	for off < len(buf) {
+		p, err := cl.rd.Next(buf[off:])
 		if err != nil {
 			cl.flush(s, r.finish(off))
 			return cl.violation(fmt.Sprintf("invalid message length: %v", err))
 		}
-		if size == 0 {
+		n := len(p.Bytes)
+		if n == 0 {
 			break
 		}
-		if s == nil && cl.stmtsOn && typ == codec.MsgParse {
-			if n := cl.answerParses(buf[off:]); n > 0 {
-				off += n
+		if !p.First { // the rest of a streamed frame
+			off += n
+			if p.Last && p.Type == codec.MsgSync && len(cl.stmts.cleanup) > 0 {
+				cl.cleanupAfterSync(s, &r, off)
+			}
+			continue
+		}
+		if s == nil && cl.stmtsOn && p.Type == codec.MsgParse {
+			if m := cl.answerParses(buf[off:]); m > 0 {
+				off += m
 				r.from = off
 				continue
 			}
 		}
-		inspect := false
-		switch typ {
+		switch p.Type {
 		case codec.MsgTerminate:
 			// The client is leaving: onClose decides what happens to the server.
 			cl.flush(s, r.finish(off))
 			return gnet.Close
-		case codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose:
-			// Read whole when prepared statements are rewritten.
-			if cl.stmtsOn {
-				if !complete {
-					break frames
-				}
-				inspect = true
-			}
-		case codec.MsgQuery:
-			// Read for DISCARD ALL when whole; streamed otherwise.
-			inspect = cl.stmtsOn && complete
-		case codec.MsgSync, codec.MsgFunctionCall, codec.MsgExecute, codec.MsgFlush,
+		case codec.MsgQuery, codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose,
+			codec.MsgSync, codec.MsgFunctionCall, codec.MsgExecute, codec.MsgFlush,
 			codec.MsgCopyData, codec.MsgCopyDone, codec.MsgCopyFail:
-			// Requests that are only forwarded.
+			// Requests for the server.
 		default:
 			cl.flush(s, r.finish(off))
-			return cl.violation(fmt.Sprintf("invalid frontend message type %d", typ))
+			return cl.violation(fmt.Sprintf("invalid frontend message type %d", p.Type))
 		}
 		if !cl.cap.inTx {
 			cl.txStart = time.Now()
@@ -179,50 +173,39 @@ frames:
 		}
 		if s == nil {
 			if s = cl.pool.checkout(cl); s == nil {
+				cl.rd.Back(&p) // read again once a server arrives
+				codec.Consume(cl.conn, off)
 				cl.setState(clWaiting)
 				return gnet.None
 			}
 			cl.link(s)
 		}
-		cl.account(s, typ)
-		if inspect {
-			cl.prepareFrame(s, &r, typ, off, size)
-		}
-		if !complete {
-			cl.skip = size - (len(buf) - off)
-			off = len(buf)
-			break
-		}
-		off += size
+		cl.send(s, &r, &p, off)
+		off += n
 	}
 	out := r.finish(off)
 	cl.flush(s, out)
 	if cl.cap.buf != nil {
 		cl.captureRequest(out)
 	}
-	_, _ = cl.conn.Discard(off)
+	codec.Consume(cl.conn, off)
 	return gnet.None
 }
 
-// account updates what the server owes after a request frame.
-func (cl *client) account(s *server, typ byte) {
-	if s.pending == 0 && !s.unsynced {
-		s.cycleStart = time.Now()
+// send accounts for a request frame starting at buf[off:], on its way to s,
+// and rewrites it when prepared statements need it.
+func (cl *client) send(s *server, r *rewriter, p *codec.Piece, off int) {
+	if cl.stmtsOn {
+		cl.prepareFrame(s, r, p, off) // first: what it injects goes before the frame
 	}
-	switch typ {
-	case codec.MsgQuery, codec.MsgFunctionCall:
-		s.pending++
-		s.stmts.syncs++
+	s.l.sentFrame(p.Type)
+	switch p.Type {
+	case codec.MsgQuery, codec.MsgFunctionCall, codec.MsgExecute:
 		cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
 	case codec.MsgSync:
-		s.pending++
-		s.stmts.syncs++
-		s.unsynced = false
-	case codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose, codec.MsgFlush:
-		s.unsynced = true
-	case codec.MsgExecute:
-		s.unsynced = true
-		cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
+		if p.Last && len(cl.stmts.cleanup) > 0 {
+			cl.cleanupAfterSync(s, r, off+len(p.Bytes))
+		}
 	}
 }
 
@@ -238,23 +221,20 @@ func (cl *client) flush(s *server, b []byte) {
 // link makes s the client's server and brings its settings in line with the client's.
 func (cl *client) link(s *server) {
 	cl.server = s
-	s.client = cl
+	s.l.attach(cl)
 	s.setState(svActive)
-	s.pending, s.unsynced = 0, false
-	cl.cancelTo.Store(s.cancel)
 	cl.e.stats.linked.Add(1)
 	if cl.state != clParams {
 		cl.setState(clActive)
 	}
 	b := cl.loop.scratch[:0]
-	b = append(b, codec.MsgQuery, 0, 0, 0, 0)
+	b, start := codec.BeginQuery(b)
 	b, s.params = appendSync(b, s.params, cl.params, cl.pool.defs)
-	if len(b) > 5 {
-		b = append(b, 0)
-		patchLength(b)
-		s.swallow++
+	if len(b) > start+codec.HeaderLen {
+		b = codec.FinishQuery(b, start)
+		s.l.sentOwn()
 	} else {
-		b = b[:0]
+		b = b[:start]
 	}
 	if cl.stmtsOn {
 		b = cl.evict(s, b)
@@ -267,31 +247,21 @@ func (cl *client) link(s *server) {
 
 // evict closes the server's least recently used statements beyond
 // prepared_statements_limit, as one batch of pgdogd's own whose answers are
-// swallowed. It runs at link time, when the server owes nothing.
+// hidden. It runs at link time, when the server owes nothing.
 func (cl *client) evict(s *server, b []byte) []byte {
 	ids := s.stmts.evictions(cl.e.cfg.Load().General.PreparedStatementsLimit)
 	if len(ids) == 0 {
 		return b
 	}
 	for _, id := range ids {
-		start := len(b)
-		b = append(b, codec.MsgClose, 0, 0, 0, 0, 'S')
-		b = append(b, stmtPrefix...)
-		b = strconv.AppendInt(b, int64(id), 10)
-		b = append(b, 0)
-		patchLength(b[start:])
+		b = codec.AppendClose(b, 'S', stmtName(id))
+		s.l.oweClose(true)
 		delete(s.stmts.set, id)
 	}
 	b = codec.AppendSync(b)
-	s.swallow++
+	s.l.sentOwn()
 	cl.e.stmts.evictions.Add(int64(len(ids)))
 	return b
-}
-
-// patchLength writes a message's length after its type byte.
-func patchLength(b []byte) {
-	n := uint32(len(b) - 1)
-	b[1], b[2], b[3], b[4] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
 }
 
 // unlink detaches the client from its server.
@@ -300,9 +270,8 @@ func (cl *client) unlink() {
 	if s == nil {
 		return
 	}
-	s.client = nil
+	s.l.detach()
 	cl.server = nil
-	cl.cancelTo.Store(nil)
 	cl.e.stats.linked.Add(-1)
 	if cl.state == clActive {
 		cl.setState(clIdle)
@@ -334,9 +303,9 @@ func (cl *client) serve(s *server) {
 			_ = cl.conn.Close()
 			return
 		}
-		if s.pending == 0 && !s.unsynced && s.swallow == 0 && cl.releasable() {
+		if !s.l.owes() && s.l.idle() && cl.releasable() {
 			cl.unlink()
-			s.pool.release(s)
+			s.giveBack()
 		}
 	default:
 		// The client left meanwhile.
@@ -415,17 +384,19 @@ func (cl *client) leave() {
 		cl.pool.cancelWait(cl)
 	}
 	if s := cl.server; s != nil {
+		clean := s.l.idle()
 		cl.unlink()
-		s.clientLeft()
+		s.clientLeft(clean)
 	}
 	cl.closeMirrors()
 	cl.e.clients.remove(cl)
 	cl.setState(clClosed)
 }
 
-// clientLeft decides the fate of a server whose client disconnected.
-func (s *server) clientLeft() {
-	clean := s.pending == 0 && !s.unsynced && s.swallow == 0 && s.skip == 0 && s.txStatus == 'I'
+// clientLeft decides the fate of a server whose client disconnected: a
+// server with anything of the client's left on it (a request unanswered, a
+// transaction or COPY open, a frame half-written) is closed, never pooled.
+func (s *server) clientLeft(clean bool) {
 	switch {
 	case !clean:
 		s.pool.e.stats.dirtyClosed.Add(1)
@@ -433,6 +404,6 @@ func (s *server) clientLeft() {
 	case s.pool.cfg.mode == config.Mode("session"):
 		s.reset()
 	default:
-		s.pool.release(s)
+		s.giveBack()
 	}
 }

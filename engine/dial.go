@@ -57,11 +57,11 @@ func (p *pool) connect() (*server, net.Conn, error) {
 	s := &server{
 		pool:     p,
 		state:    svConnecting,
-		txStatus: 'I',
 		pausedFd: -1,
 		cancel:   &cancelTarget{addr: hostPort(p.cfg.host, p.cfg.port), pid: lr.pid, key: lr.key},
 		created:  time.Now(),
 	}
+	s.l.init(&s.stmts)
 	for k, v := range lr.params { // PostgreSQL's spelling stays for ParameterStatus
 		s.params = append(s.params, param{name: strings.ToLower(k), display: k, value: v, reported: true})
 	}

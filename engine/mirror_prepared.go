@@ -3,30 +3,41 @@ package engine
 
 import (
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/codec/sqlscan"
 )
 
-// mirrorRewrite appends req to dst, made safe for the mirror connection s:
-// a Parse of a shared statement the connection already has becomes an
-// unnamed Parse (its ParseComplete is discarded anyway), and a Bind or
-// Describe of a shared statement it lacks is preceded by that statement's
-// Parse. Frames that span requests are copied as they are.
-func (e *Engine) mirrorRewrite(s *server, dst, req []byte) []byte {
+// mirrorRewrite appends req, one captured request, to dst, made safe for
+// the mirror connection s: a Parse of a shared statement the connection
+// already has becomes an unnamed Parse (its ParseComplete is discarded
+// anyway), a Bind or Describe of a shared statement it lacks is preceded
+// by that statement's Close and Parse, and the statements the capture
+// closes or deallocates leave the connection's view. w carries a frame
+// that spans requests from one call to the next; such frames are copied as
+// they are.
+func (e *Engine) mirrorRewrite(s *server, w *codec.Walker, dst, req []byte) []byte {
 	ss := &s.stmts
-	off := 0
-	for off < len(req) {
-		typ, size, complete, err := codec.NextFrame(req[off:], codec.DefaultMaxFrame)
-		if err != nil || !complete {
+	for off := 0; off < len(req); {
+		p, err := w.Next(req[off:])
+		if err != nil || len(p.Bytes) == 0 {
+			w.Reset()
 			return append(dst, req[off:]...)
 		}
-		frame := req[off : off+size]
-		body := frame[codec.HeaderLen:]
-		off += size
-		switch typ {
+		off += len(p.Bytes)
+		if !p.Whole() {
+			dst = append(dst, p.Bytes...)
+			continue
+		}
+		body := p.Body()
+		switch p.Type {
 		case codec.MsgParse:
 			name, query, types, ok := parseBody(body)
-			if id, shared := stmtID(name); ok && shared {
+			if !ok {
+				break
+			}
+			mirrorDrops(ss, query)
+			if id, shared := stmtID(name); shared {
 				if ss.has(id) {
-					dst = appendParse(dst, "", query, types)
+					dst = codec.AppendParse(dst, "", query, types)
 					continue
 				}
 				ss.add(id)
@@ -41,17 +52,47 @@ func (e *Engine) mirrorRewrite(s *server, dst, req []byte) []byte {
 				name, _, _ := cstring(body[1:])
 				dst = e.mirrorEnsure(ss, dst, name)
 			}
-		case codec.MsgQuery:
-			if discardsAll(body) {
-				ss.reset()
+		case codec.MsgClose:
+			if len(body) > 1 && body[0] == 'S' {
+				if id, shared := stmtID(body[1 : len(body)-1]); shared {
+					delete(ss.set, id)
+				}
 			}
+		case codec.MsgQuery:
+			mirrorDrops(ss, body)
 		}
-		dst = append(dst, frame...)
+		dst = append(dst, p.Bytes...)
 	}
 	return dst
 }
 
-// mirrorEnsure appends the Parse of a shared statement the connection lacks.
+// mirrorDrops applies the DEALLOCATE and DISCARD ALL statements of sql to
+// a mirror connection's view. The capture holds shared names already.
+func mirrorDrops(ss *serverStmts, sql []byte) {
+	if !mayDrop(sql) {
+		return
+	}
+	stmts := sqlscan.Split(sql)
+	for {
+		stmt, _, ok := stmts.Next()
+		if !ok {
+			return
+		}
+		d, ok := sqlscan.ParseDrop(stmt)
+		switch {
+		case !ok:
+		case d.All:
+			ss.reset()
+		default:
+			if id, shared := stmtID(d.Name(nil, stmt)); shared {
+				delete(ss.set, id)
+			}
+		}
+	}
+}
+
+// mirrorEnsure appends the Close and Parse of a shared statement the
+// connection may lack.
 func (e *Engine) mirrorEnsure(ss *serverStmts, dst, name []byte) []byte {
 	id, shared := stmtID(name)
 	if !shared || ss.has(id) {
@@ -62,5 +103,6 @@ func (e *Engine) mirrorEnsure(ss *serverStmts, dst, name []byte) []byte {
 		return dst
 	}
 	ss.add(id)
+	dst = codec.AppendClose(dst, 'S', st.name)
 	return append(dst, st.parse...)
 }

@@ -18,6 +18,7 @@ type mirrorLink struct {
 	exited chan struct{} // closed when the goroutine is gone
 	limit  int           // the mirror's queue length; the ring grows toward it (producer only)
 	cur    *server       // the destination connection being replayed on (consumer only)
+	rw     codec.Walker  // where the rewrite stands in the captured frames (consumer only)
 	sql    []byte        // the parameter sync query, reused (consumer only)
 	rec    []byte        // that query as a record, reused (consumer only)
 }
@@ -68,7 +69,9 @@ func (l *mirrorLink) run(after <-chan struct{}) {
 }
 
 // rewrite makes prepared statements exist on the connection being replayed on.
-func (l *mirrorLink) rewrite(dst, req []byte) []byte { return l.e.mirrorRewrite(l.cur, dst, req) }
+func (l *mirrorLink) rewrite(dst, req []byte) []byte {
+	return l.e.mirrorRewrite(l.cur, &l.rw, dst, req)
+}
 
 // replay runs one transaction on a connection of the destination pool.
 func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
@@ -86,6 +89,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		return
 	}
 	l.cur = s
+	l.rw.Reset()
 	ok := l.syncParams(r, s, t.params)
 	if !ok {
 		d.stats.errors.Add(1)
@@ -119,14 +123,13 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 // syncParams gives the mirror connection the client's settings, as link does
 // for a source server.
 func (l *mirrorLink) syncParams(r *mirror.Replayer, s *server, want params) bool {
-	q := append(l.sql[:0], codec.MsgQuery, 0, 0, 0, 0)
+	q, start := codec.BeginQuery(l.sql[:0])
 	q, s.params = appendSync(q, s.params, want, l.dest.dest.params())
 	l.sql = q
-	if len(q) == 5 {
+	if len(q) == start+codec.HeaderLen {
 		return true
 	}
-	q = append(q, 0)
-	patchLength(q)
+	q = codec.FinishQuery(q, start)
 	l.sql = q
 	l.rec = mirror.AppendRecord(l.rec[:0], 0, q)
 	res, err := r.Replay(s.nc, l.rec, time.Now(), nil)

@@ -2,10 +2,12 @@
 package engine
 
 import (
-	"encoding/binary"
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/codec/sqlscan"
 )
 
 // stmt is one distinct statement (query text and parameter types). On every
@@ -15,6 +17,12 @@ type stmt struct {
 	name  string // "__pgdogd_<id>"
 	query string
 	parse []byte // a complete Parse frame for name; immutable
+	// dropsAll: the statement is DEALLOCATE ALL or DISCARD ALL, which drop
+	// every prepared statement of the server it runs on. Immutable.
+	dropsAll bool
+	// validated is set once a server accepted the statement's Parse: a
+	// later Parse of it may be answered without a server.
+	validated atomic.Bool
 }
 
 // stmtCache maps statements to their server-side names. It is touched at
@@ -38,16 +46,37 @@ func newStmtCache() *stmtCache {
 func (c *stmtCache) get(query, types []byte) *stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.key = append(append(append(c.key[:0], query...), 0), types...)
-	if st, ok := c.byKey[string(c.key)]; ok {
+	if st := c.lookup(query, types); st != nil {
 		return st
 	}
 	c.next++
-	st := &stmt{id: c.next, name: "__pgdogd_" + strconv.Itoa(c.next), query: string(query)}
-	st.parse = appendParse(nil, st.name, query, types)
+	st := &stmt{id: c.next, name: stmtName(c.next), query: string(query)}
+	st.parse = codec.AppendParse(nil, st.name, query, types)
+	st.dropsAll = dropsAll(query)
 	c.byKey[string(c.key)] = st
 	c.byID[st.id] = st
 	return st
+}
+
+// find returns the statement for a Parse body's query and parameter types,
+// or nil when it was never seen.
+func (c *stmtCache) find(query, types []byte) *stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lookup(query, types)
+}
+
+// lookup finds a statement by query and types. Caller holds mu.
+func (c *stmtCache) lookup(query, types []byte) *stmt {
+	c.key = append(append(append(c.key[:0], query...), 0), types...)
+	return c.byKey[string(c.key)]
+}
+
+// dropsAll reports whether a statement's text drops every prepared
+// statement: DEALLOCATE ALL or DISCARD ALL.
+func dropsAll(query []byte) bool {
+	d, ok := sqlscan.ParseDrop(query)
+	return ok && d.All
 }
 
 // byName finds a statement by its server-side name.
@@ -89,9 +118,12 @@ func (c *stmtCache) list() []PreparedStatement {
 
 const stmtPrefix = "__pgdogd_"
 
+// stmtName is the server-side name of statement id.
+func stmtName(id int) string { return stmtPrefix + strconv.Itoa(id) }
+
 // stmtID reads N from "__pgdogd_N".
 func stmtID(name []byte) (int, bool) {
-	if len(name) <= len(stmtPrefix) || string(name[:len(stmtPrefix)]) != stmtPrefix {
+	if len(name) <= len(stmtPrefix) || len(name) > len(stmtPrefix)+15 || string(name[:len(stmtPrefix)]) != stmtPrefix {
 		return 0, false
 	}
 	n := 0
@@ -122,32 +154,4 @@ func parseBody(body []byte) (name, query, types []byte, ok bool) {
 	}
 	query, types, ok = cstring(rest)
 	return name, query, types, ok
-}
-
-// appendParse appends a Parse frame.
-func appendParse(dst []byte, name string, query, types []byte) []byte {
-	start := len(dst)
-	dst = append(dst, 'P', 0, 0, 0, 0)
-	dst = append(dst, name...)
-	dst = append(dst, 0)
-	dst = append(dst, query...)
-	dst = append(dst, 0)
-	dst = append(dst, types...)
-	binary.BigEndian.PutUint32(dst[start+1:], uint32(len(dst)-start-1))
-	return dst
-}
-
-// appendRenamed appends frame (type byte, length, then a NUL-terminated name
-// at offset nameAt of the body) with its name replaced.
-func appendRenamed(dst, frame []byte, nameAt int, name string) []byte {
-	body := frame[5:]
-	_, rest, _ := cstring(body[nameAt:])
-	start := len(dst)
-	dst = append(dst, frame[0], 0, 0, 0, 0)
-	dst = append(dst, body[:nameAt]...)
-	dst = append(dst, name...)
-	dst = append(dst, 0)
-	dst = append(dst, rest...)
-	binary.BigEndian.PutUint32(dst[start+1:], uint32(len(dst)-start-1))
-	return dst
 }

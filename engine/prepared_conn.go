@@ -10,32 +10,39 @@ import (
 // clientStmts is a client's view: its statement names, and its last unnamed Parse.
 type clientStmts struct {
 	named      map[string]*stmt
-	unnamed    []byte // the last Parse of the unnamed statement, whole frame (a copy)
+	unnamed    []byte // the last Parse of the unnamed statement, whole frame (a copy); nil when it must not be re-sent
 	unnamedGen uint64 // bumped at each unnamed Parse
+	// unnamedDropsAll: the unnamed statement is DEALLOCATE ALL or DISCARD ALL.
+	unnamedDropsAll bool
+	// cleanup holds client names pgdogd created on the server to make it
+	// refuse a duplicate Parse; they are closed after the client's next Sync.
+	cleanup []string
 }
+
+// forget drops a client's name for a statement.
+func (cs *clientStmts) forget(name string) { delete(cs.named, name) }
 
 // parseEntry is a Parse sent to a server whose ParseComplete is still owed.
 type parseEntry struct {
-	batch uint64 // sync points sent before it
+	batch uint64 // sync points sent before it (set by link.oweParse)
 	drop  bool   // pgdogd's own Parse: its ParseComplete is not the client's
 	id    int    // statement marked prepared when it was sent; 0 for unnamed
 	// owner and name: the client's name this Parse defines, forgotten
 	// again if PostgreSQL rejects or skips the Parse.
 	owner *client
 	name  string
-	st    *stmt
+	st    *stmt // the statement, marked validated by its ParseComplete
 }
 
-// serverStmts is what one server has prepared.
+// serverStmts is what one server has prepared, as far as pgdogd knows. The
+// view may miss statements the server has (after a DEALLOCATE ALL that
+// failed, say) but never lists one it lacks: a statement is injected with a
+// Close before its Parse, so a miss costs nothing but the injection.
 type serverStmts struct {
 	set        map[int]uint64 // statement id -> last use, for LRU eviction
 	tick       uint64
 	unnamedBy  *client // whose unnamed statement the server holds
 	unnamedGen uint64
-	queue      []parseEntry // owed ParseCompletes are queue[head:]
-	head       int
-	syncs      uint64 // sync points (Query, Sync, FunctionCall) sent
-	zSeen      uint64 // ReadyForQuery received for them
 }
 
 func (ss *serverStmts) has(id int) bool {
@@ -55,45 +62,16 @@ func (ss *serverStmts) add(id int) {
 	ss.set[id] = ss.tick
 }
 
-// parseCompleted consumes the oldest owed ParseComplete: drop tells whether
-// to hide it from the client.
-func (ss *serverStmts) parseCompleted() (drop bool) {
-	for ss.head < len(ss.queue) {
-		e := ss.queue[ss.head]
-		ss.pop()
-		if e.batch < ss.zSeen {
-			continue // its batch failed before it
-		}
-		return e.drop
+// parseFailed undoes what a Parse that PostgreSQL rejected or skipped was
+// expected to define.
+func (ss *serverStmts) parseFailed(e parseEntry) {
+	if e.id != 0 {
+		delete(ss.set, e.id)
+	} else {
+		ss.unnamedBy = nil
 	}
-	return false
-}
-
-// owe records a Parse whose ParseComplete is to come.
-func (ss *serverStmts) owe(e parseEntry) { ss.queue = append(ss.queue, e) }
-
-// pop drops the oldest owed entry, reusing the array once it empties.
-func (ss *serverStmts) pop() {
-	ss.head++
-	if ss.head == len(ss.queue) {
-		ss.queue, ss.head = ss.queue[:0], 0
-	}
-}
-
-// readyForQuery closes a sync point: Parses of it that got no ParseComplete failed.
-func (ss *serverStmts) readyForQuery() {
-	ss.zSeen++
-	for ss.head < len(ss.queue) && ss.queue[ss.head].batch < ss.zSeen {
-		e := ss.queue[ss.head]
-		ss.pop()
-		if e.id != 0 {
-			delete(ss.set, e.id)
-		} else {
-			ss.unnamedBy = nil
-		}
-		if e.owner != nil && e.owner.stmts.named[e.name] == e.st {
-			delete(e.owner.stmts.named, e.name)
-		}
+	if e.owner != nil && e.name != "" && e.owner.stmts.named[e.name] == e.st {
+		e.owner.stmts.forget(e.name)
 	}
 }
 
@@ -134,7 +112,8 @@ func (r *rewriter) cut(at, next int) {
 	r.from = next
 }
 
-// finish returns the bytes to write for buf[:end].
+// finish returns the bytes to write for buf[:end]. They are valid until the
+// loop's next rewrite.
 func (r *rewriter) finish(end int) []byte {
 	if r.out == nil {
 		return r.buf[r.from:end]
@@ -145,74 +124,91 @@ func (r *rewriter) finish(end int) []byte {
 	return r.out
 }
 
-// prepareFrame handles one complete Parse, Bind, Describe, Close or Query
-// frame at buf[off:off+size] for prepared statements: it may inject Parses
-// before it, rename it, or replace it.
-func (cl *client) prepareFrame(s *server, r *rewriter, typ byte, off, size int) {
-	frame := r.buf[off : off+size]
-	body := frame[codec.HeaderLen:]
-	ss := &s.stmts
-	switch typ {
+// inject appends the Parse of a shared statement the server may lack,
+// preceded by a Close of the same name (a no-op when it is absent) so that
+// the Parse cannot collide with a copy pgdogd lost track of. Both replies
+// are hidden.
+func (cl *client) inject(s *server, r *rewriter, st *stmt) {
+	r.out = codec.AppendClose(r.out, 'S', st.name)
+	s.l.oweClose(true)
+	r.out = append(r.out, st.parse...)
+	s.l.oweParse(parseEntry{drop: true, id: st.id, st: st})
+	s.stmts.add(st.id)
+}
+
+// prepareFrame handles one Parse, Bind, Describe, Close or Query frame at
+// r.buf[off:] for prepared statements: it may inject frames before it,
+// rename it, or replace it. Frames of those types arrive whole (clientWhole).
+func (cl *client) prepareFrame(s *server, r *rewriter, p *codec.Piece, off int) {
+	if !p.Whole() {
+		return
+	}
+	body := p.Body()
+	switch p.Type {
 	case codec.MsgParse:
-		cl.prepareParse(s, r, frame, off, size)
+		// A statement to prepare: shared name, or a refused duplicate.
+		cl.prepareParse(s, r, p, off)
 	case codec.MsgBind:
-		// Bind portal, statement: make sure the statement is on this server.
+		// Bind portal, statement: the statement must be on this server.
 		_, rest, ok := cstring(body)
 		if !ok {
 			return
 		}
 		name, _, _ := cstring(rest)
-		cl.ensure(s, r, frame, off, size, len(body)-len(rest), name)
+		cl.ensure(s, r, p, off, len(body)-len(rest), name)
 		cl.e.stmts.binds.Add(1)
 	case codec.MsgDescribe:
 		// Describe of a statement (not a portal) needs the statement too.
 		if len(body) > 1 && body[0] == 'S' {
 			name, _, _ := cstring(body[1:])
-			cl.ensure(s, r, frame, off, size, 1, name)
+			cl.ensure(s, r, p, off, 1, name)
 		}
 	case codec.MsgClose:
-		// Close of a named statement: forget it for this client only; the
-		// server answers CloseComplete for a name that never exists.
-		if len(body) > 1 && body[0] == 'S' && body[1] != 0 {
-			name, _, _ := cstring(body[1:])
-			delete(cl.stmts.named, string(name))
-			r.cut(off, off+size)
-			r.out = appendRenamed(r.out, frame, 1, stmtPrefix+"closed")
-		}
+		// Close of a statement or portal.
+		cl.prepareClose(s, r, p, off)
 	case codec.MsgQuery:
-		// DISCARD ALL and DEALLOCATE ALL drop every statement, the client's and the server's.
-		if discardsAll(body) {
-			clear(cl.stmts.named)
-			cl.stmts.unnamed = cl.stmts.unnamed[:0]
-			ss.reset()
-			return
-		}
-		// DEALLOCATE name of a statement pgdogd renamed: forget it for this
-		// client; the server runs DEALLOCATE ALL, so its view resets too.
-		if name, ok := deallocateName(body); ok && cl.stmts.named[string(name)] != nil {
-			delete(cl.stmts.named, string(name))
-			r.cut(off, off+size)
-			r.out = codec.AppendQuery(r.out, "DEALLOCATE ALL")
-			ss.reset()
-		}
+		// SQL that drops prepared statements.
+		cl.queryDrops(s, r, p, off)
 	}
+}
+
+// prepareClose forwards a Close. A named statement is forgotten for this
+// client only: the server gets a name that never exists, for which it
+// answers CloseComplete as for any absent statement.
+func (cl *client) prepareClose(s *server, r *rewriter, p *codec.Piece, off int) {
+	body := p.Body()
+	s.l.oweClose(false)
+	if len(body) < 2 || body[0] != 'S' {
+		return
+	}
+	if body[1] == 0 { // the unnamed statement
+		cl.stmts.unnamed = nil
+		if s.stmts.unnamedBy == cl {
+			s.stmts.unnamedBy = nil
+		}
+		return
+	}
+	name, _, _ := cstring(body[1:])
+	cl.stmts.forget(string(name))
+	r.cut(off, off+p.Size)
+	r.out = codec.AppendRenamed(r.out, p.Bytes, 1, stmtPrefix+"closed")
 }
 
 // prepareParse sends a named Parse under the shared name, or, when the
 // server already has that statement, as an unnamed Parse so that the client
 // still gets its ParseComplete in order.
-func (cl *client) prepareParse(s *server, r *rewriter, frame []byte, off, size int) {
+func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) {
 	ss := &s.stmts
-	name, query, types, ok := parseBody(frame[codec.HeaderLen:])
+	name, query, types, ok := parseBody(p.Body())
 	if !ok {
-		return
+		return // malformed: PostgreSQL answers it
 	}
 	if len(name) == 0 {
-		cl.stmts.unnamed = append(cl.stmts.unnamed[:0], frame...)
-		cl.stmts.unnamedGen++
-		cl.cap.parsedUnnamed = true
-		ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
-		ss.owe(parseEntry{batch: ss.syncs})
+		cl.parseUnnamed(s, r, p, off, query, types)
+		return
+	}
+	if cl.stmts.named[string(name)] != nil {
+		cl.refuseDuplicate(s, r, off, name)
 		return
 	}
 	st := cl.e.stmts.get(query, types)
@@ -222,29 +218,80 @@ func (cl *client) prepareParse(s *server, r *rewriter, frame []byte, off, size i
 	}
 	key := string(name)
 	cl.stmts.named[key] = st
-	r.cut(off, off+size)
+	r.cut(off, off+p.Size)
 	if ss.has(st.id) {
-		r.out = appendParse(r.out, "", query, types)
+		r.out = codec.AppendParse(r.out, "", query, types)
 		ss.unnamedBy = nil
-		ss.owe(parseEntry{batch: ss.syncs, owner: cl, name: key, st: st})
+		s.l.oweParse(parseEntry{owner: cl, name: key, st: st})
 		return
 	}
+	r.out = codec.AppendClose(r.out, 'S', st.name)
+	s.l.oweClose(true)
 	r.out = append(r.out, st.parse...)
 	ss.add(st.id)
-	ss.owe(parseEntry{batch: ss.syncs, id: st.id, owner: cl, name: key, st: st})
+	s.l.oweParse(parseEntry{id: st.id, owner: cl, name: key, st: st})
+}
+
+// refuseDuplicate makes PostgreSQL itself refuse a Parse of a name the
+// client already has (42P05, its own message): an empty statement under the
+// client's name goes first, so the client's Parse collides with it; the
+// name is closed again after the client's next Sync.
+func (cl *client) refuseDuplicate(s *server, r *rewriter, off int, name []byte) {
+	r.cut(off, off)
+	r.out = codec.AppendParse(r.out, string(name), nil, []byte{0, 0})
+	s.l.oweParse(parseEntry{drop: true})
+	s.l.oweParse(parseEntry{})
+	cl.stmts.cleanup = append(cl.stmts.cleanup, string(name))
+}
+
+// cleanupAfterSync closes, as a batch of pgdogd's own right after the
+// client's Sync that ends at r.buf[end], the names refuseDuplicate created.
+func (cl *client) cleanupAfterSync(s *server, r *rewriter, end int) {
+	r.cut(end, end)
+	for _, name := range cl.stmts.cleanup {
+		r.out = codec.AppendClose(r.out, 'S', name)
+		s.l.oweClose(true)
+	}
+	r.out = codec.AppendSync(r.out)
+	s.l.sentOwn()
+	cl.stmts.cleanup = cl.stmts.cleanup[:0]
+}
+
+// parseUnnamed records the client's unnamed statement, which a Bind on
+// another server may need again. DEALLOCATE name is renamed to the shared
+// statement it drops.
+func (cl *client) parseUnnamed(s *server, r *rewriter, p *codec.Piece, off int, query, types []byte) {
+	ss := &s.stmts
+	cl.stmts.unnamedGen++
+	cl.cap.parsedUnnamed = true
+	ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
+	s.l.oweParse(parseEntry{owner: nil})
+	cl.stmts.unnamedDropsAll = false
+	if sql, rewritten := cl.rewriteDrops(s, r, off, query, false); rewritten {
+		r.cut(off, off+p.Size)
+		r.out = codec.AppendParse(r.out, "", sql, types)
+		cl.stmts.unnamed = nil // a DEALLOCATE of a statement is not prepared again elsewhere
+		return
+	}
+	cl.stmts.unnamedDropsAll = dropsAll(query)
+	cl.stmts.unnamed = append(cl.stmts.unnamed[:0], p.Bytes...)
 }
 
 // ensure makes the statement a Bind or Describe names exist on the server,
-// injecting its Parse when missing, and renames the frame to the shared name.
-func (cl *client) ensure(s *server, r *rewriter, frame []byte, off, size, nameAt int, name []byte) {
+// injecting its Parse when missing, and renames the frame to the shared
+// name. A Bind of DEALLOCATE ALL or DISCARD ALL drops the statements.
+func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int, name []byte) {
 	ss := &s.stmts
 	if len(name) == 0 {
 		if (ss.unnamedBy != cl || ss.unnamedGen != cl.stmts.unnamedGen || cl.cap.buf != nil && !cl.cap.parsedUnnamed) && len(cl.stmts.unnamed) > 0 {
 			r.cut(off, off)
 			r.out = append(r.out, cl.stmts.unnamed...)
 			ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
-			ss.owe(parseEntry{batch: ss.syncs, drop: true})
+			s.l.oweParse(parseEntry{drop: true, owner: cl})
 			cl.cap.parsedUnnamed = true
+		}
+		if p.Type == codec.MsgBind && cl.stmts.unnamedDropsAll {
+			cl.dropAll(s)
 		}
 		return
 	}
@@ -252,95 +299,67 @@ func (cl *client) ensure(s *server, r *rewriter, frame []byte, off, size, nameAt
 	if st == nil {
 		return // PostgreSQL answers that it does not exist
 	}
-	r.cut(off, off+size)
+	r.cut(off, off+p.Size)
 	if !ss.has(st.id) {
-		r.out = append(r.out, st.parse...)
-		ss.add(st.id)
-		ss.owe(parseEntry{batch: ss.syncs, drop: true, id: st.id})
+		cl.inject(s, r, st)
 	}
-	r.out = appendRenamed(r.out, frame, nameAt, st.name)
+	r.out = codec.AppendRenamed(r.out, p.Bytes, nameAt, st.name)
+	if p.Type == codec.MsgBind && st.dropsAll {
+		cl.dropAll(s)
+	}
 }
 
-// discardsAll reports whether a query is DISCARD ALL or DEALLOCATE [PREPARE] ALL.
-func discardsAll(body []byte) bool {
-	q := trimSQL(body)
-	switch {
-	case hasPrefixFold(q, "discard"):
-		return hasWordAfter(q[7:], "all")
-	case hasPrefixFold(q, "deallocate"):
-		rest := trimSQL(q[10:])
-		if hasPrefixFold(rest, "prepare") {
-			rest = rest[7:]
-		}
-		return hasWordAfter(rest, "all")
-	}
-	return false
-}
-
-func trimSQL(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
-		b = b[1:]
-	}
-	return b
-}
-
-func hasPrefixFold(b []byte, w string) bool {
-	if len(b) < len(w) {
-		return false
-	}
-	for i := 0; i < len(w); i++ {
-		if b[i]|0x20 != w[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func hasWordAfter(b []byte, w string) bool {
-	b = trimSQL(b)
-	if !hasPrefixFold(b, w) {
-		return false
-	}
-	rest := trimSQL(b[len(w):])
-	return len(rest) == 0 || rest[0] == ';' || rest[0] == 0
+// dropAll records that every prepared statement of the server and the
+// client's names are going (DEALLOCATE ALL, DISCARD ALL). The client keeps
+// its unnamed statement, as PostgreSQL does.
+func (cl *client) dropAll(s *server) {
+	clear(cl.stmts.named)
+	s.stmts.reset()
 }
 
 // answerParses answers, without a server, a run of named Parse frames ended
 // by a Sync when the client is between transactions (libpq's PQprepare,
-// pgbench -M prepared): the statements are recorded and sent to a server
-// only when a Bind or Describe needs them. It returns the bytes consumed, 0
-// when buf does not start with such a run (or it is not complete yet).
+// pgbench -M prepared) and a server has already accepted every one of the
+// statements: they are recorded and sent to a server only when a Bind or
+// Describe needs them. It returns the bytes consumed, 0 when buf does not
+// start with such a run (or it is not complete yet): then the Parses go to
+// a server, which checks them.
 func (cl *client) answerParses(buf []byte) int {
-	off, parses := 0, 0
+	off := 0
+	var w codec.Walker
+	var names [][]byte // aliases buf
 	for {
-		typ, size, complete, err := codec.NextFrame(buf[off:], cl.e.maxMessage())
-		if err != nil || !complete {
+		p, err := w.Next(buf[off:])
+		if err != nil || !p.Whole() {
 			return 0
 		}
-		switch typ {
-		case codec.MsgParse:
-			name, _, _, ok := parseBody(buf[off+codec.HeaderLen : off+size])
-			if !ok || len(name) == 0 {
-				return 0
+		if p.Type == codec.MsgSync {
+			off += p.Size
+			break
+		}
+		if p.Type != codec.MsgParse {
+			return 0
+		}
+		name, query, types, ok := parseBody(p.Body())
+		if !ok || len(name) == 0 || cl.stmts.named[string(name)] != nil {
+			return 0
+		}
+		if st := cl.e.stmts.find(query, types); st == nil || !st.validated.Load() || st.dropsAll {
+			return 0
+		}
+		for _, n := range names {
+			if string(n) == string(name) {
+				return 0 // the run repeats a name: the server refuses the second
 			}
-			parses++
-			off += size
-			continue
-		case codec.MsgSync:
-			off += size
-		default:
-			return 0
 		}
-		break
-	}
-	if parses == 0 {
-		return 0
+		names = append(names, name)
+		off += p.Size
 	}
 	out := cl.loop.scratch[:0]
 	for pos := 0; pos < off; {
-		_, size, _, _ := codec.NextFrame(buf[pos:], cl.e.maxMessage())
-		if buf[pos] == codec.MsgParse {
-			name, query, types, _ := parseBody(buf[pos+codec.HeaderLen : pos+size])
+		p, _ := w.Next(buf[pos:])
+		if p.Type == codec.MsgParse {
+			name, query, types, _ := parseBody(p.Body())
 			if cl.stmts.named == nil {
 				cl.stmts.named = map[string]*stmt{}
 			}
@@ -348,65 +367,10 @@ func (cl *client) answerParses(buf []byte) int {
 			cl.e.stmts.parses.Add(1)
 			out = append(out, codec.MsgParseComplete, 0, 0, 0, 4)
 		}
-		pos += size
+		pos += p.Size
 	}
-	out = codec.AppendReadyForQuery(out, 'I')
+	out = codec.AppendReadyForQuery(out, codec.TxIdle)
 	_, _ = cl.conn.Write(out)
 	cl.loop.scratch = out[:0]
 	return off
-}
-
-// deallocateName reads DEALLOCATE [PREPARE] name (a plain or double-quoted
-// identifier, an optional semicolon); ALL is not a name.
-func deallocateName(body []byte) ([]byte, bool) {
-	q := trimSQL(body)
-	if !hasPrefixFold(q, "deallocate") {
-		return nil, false
-	}
-	q = trimSQL(q[len("deallocate"):])
-	if hasPrefixFold(q, "prepare") && len(q) > 7 && (q[7] == ' ' || q[7] == '\t' || q[7] == '\n') {
-		q = trimSQL(q[len("prepare"):])
-	}
-	var name []byte
-	if len(q) > 0 && q[0] == '"' {
-		end := 1
-		for end < len(q) && q[end] != '"' {
-			end++
-		}
-		if end == len(q) {
-			return nil, false
-		}
-		name, q = q[1:end], q[end+1:]
-	} else {
-		end := 0
-		for end < len(q) && (q[end] == '_' || q[end] >= '0' && q[end] <= '9' || q[end]|0x20 >= 'a' && q[end]|0x20 <= 'z') {
-			end++
-		}
-		if end == 0 {
-			return nil, false
-		}
-		name, q = q[:end], q[end:]
-		if hasPrefixFold(name, "all") && len(name) == 3 {
-			return nil, false
-		}
-		for i, ch := range name { // unquoted identifiers fold to lower case
-			if ch >= 'A' && ch <= 'Z' {
-				name = append([]byte(nil), name...)
-				for j := i; j < len(name); j++ {
-					if name[j] >= 'A' && name[j] <= 'Z' {
-						name[j] += 'a' - 'A'
-					}
-				}
-				break
-			}
-		}
-	}
-	rest := trimSQL(q)
-	if len(rest) > 0 && rest[0] == ';' {
-		rest = trimSQL(rest[1:])
-	}
-	if len(rest) > 0 && !(len(rest) == 1 && rest[0] == 0) {
-		return nil, false
-	}
-	return name, true
 }

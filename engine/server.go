@@ -22,10 +22,11 @@ const (
 	svActive                        // linked to a client
 	svResetting                     // running pgdogd's own query (DISCARD ALL) before going idle
 	svMigrating                     // being moved to another loop
+	svCanceling                     // left by its client while a CancelRequest for it is in flight
 	svClosed                        // closing or closed
 )
 
-var serverStateNames = [...]string{"connecting", "idle", "active", "resetting", "migrating", "closed"}
+var serverStateNames = [...]string{"connecting", "idle", "active", "resetting", "migrating", "canceling", "closed"}
 
 func (s serverState) String() string { return serverStateNames[s] }
 
@@ -38,16 +39,9 @@ type server struct {
 	loop  *loopState
 	state serverState
 
-	client     *client
-	pending    int       // ReadyForQuery still owed for Query, Sync and FunctionCall sent
-	unsynced   bool      // extended-protocol or COPY messages sent since the last Sync
-	swallow    int       // ReadyForQuery owed for pgdogd's own queries, not forwarded
-	txStatus   byte      // last ReadyForQuery status: 'I', 'T' or 'E'
-	skip       int       // bytes still to come of a frame being streamed
-	skipDrop   bool      // the streamed frame is dropped, not forwarded
-	cycleStart time.Time // when the current request cycle began, for query time
-	stmts      serverStmts
-	params     params
+	l      link // the conversation: what it owes, to whom, and the client it serves
+	stmts  serverStmts
+	params params
 
 	cancel    *cancelTarget // immutable after dial; read by other goroutines
 	created   time.Time
@@ -63,11 +57,13 @@ func (s *server) setState(to serverState) {
 	ok := false
 	switch to {
 	case svIdle:
-		ok = from == svConnecting || from == svActive || from == svResetting || from == svMigrating || from == svIdle
+		ok = from == svConnecting || from == svActive || from == svResetting || from == svMigrating || from == svIdle || from == svCanceling
 	case svActive:
-		ok = from == svIdle || from == svConnecting || from == svMigrating || from == svActive // active: handed from client to client
+		ok = from == svIdle || from == svConnecting || from == svMigrating || from == svActive || from == svCanceling // active: handed from client to client
 	case svResetting:
 		ok = from == svActive
+	case svCanceling:
+		ok = from == svActive || from == svResetting
 	case svMigrating:
 		ok = from == svIdle || from == svActive || from == svConnecting || from == svMigrating // migrating: arrived, moving on to a waiter elsewhere
 	case svClosed:
@@ -91,106 +87,48 @@ func (s *server) opened(c gnet.Conn, ls *loopState) {
 	s.pool.arrived(s)
 }
 
-// onTraffic forwards the server's frames to its client, reading only
-// ReadyForQuery, ParameterStatus and ErrorResponse. The server side's protocol switch.
+// onTraffic forwards the server's frames to its client: the server side's
+// protocol loop. Most frames are streamed through unread; the link reads
+// the few that change its state (see serverWhole and readReply).
 func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 	if c != s.conn || s.state == svClosed || s.state == svMigrating {
-		_, _ = c.Discard(-1)
+		_, _ = c.Discard(-1) // a socket being given up: everything it has is dropped on purpose
 		return gnet.None
 	}
 	buf, _ := c.Peek(-1)
-	cl := s.client
-	off, from := 0, 0 // off: parse position; from: first byte not yet forwarded or dropped
-	release, txEnd := false, false
-	if s.skip > 0 { // the rest of a streamed frame
-		off = min(s.skip, len(buf))
-		s.skip -= off
-		if s.skipDrop {
-			from = off
-		}
-	}
-frames:
+	l := &s.l
+	cl := l.cl
+	off, from := 0, 0 // off: read position; from: first byte not yet forwarded or dropped
+	end := cycleGoesOn
 	for off < len(buf) {
-		typ, size, complete, err := codec.NextFrame(buf[off:], maxServerFrame)
+		p, err := l.rd.Next(buf[off:])
 		if err != nil {
 			s.pool.e.log.Error("server sent a malformed frame", "err", err, "database", s.pool.cfg.database)
 			s.failClient("server sent a malformed message")
 			return gnet.Close
 		}
-		if size == 0 {
+		n := len(p.Bytes)
+		if n == 0 {
 			break
 		}
-		drop := s.swallow > 0 || cl == nil // pgdogd's own query, or nobody to tell
-		switch typ {
-		case codec.MsgReadyForQuery:
-			// End of a request cycle: count it, and release at idle.
-			if !complete {
-				break frames
-			}
-			status := buf[off+5]
-			s.txStatus = status
-			if s.swallow > 0 {
-				s.swallow--
-				release = s.swallow == 0 && s.state == svResetting
-			} else {
-				s.stmts.readyForQuery()
-				if s.pending > 0 {
-					s.pending--
-				}
-			}
-			if !drop && s.pending == 0 && !s.unsynced {
-				s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(time.Since(s.cycleStart).Microseconds()))
-				if status == 'I' {
-					txEnd = true
-					release = cl.releasable()
-				}
-			}
-		case codec.MsgParseComplete:
-			// Hidden when it answers a Parse pgdogd injected.
-			if !drop && s.stmts.parseCompleted() {
-				drop = true
-			}
-		case codec.MsgParameterStatus:
-			// A reported setting changed: remember it for the server and the client.
-			if !complete {
-				break frames
-			}
-			s.noteParameter(cl, buf[off+5:off+size])
-		case codec.MsgErrorResponse:
-			// An error: the client's to see, unless it answers pgdogd's own query.
-			if !complete {
-				break frames
-			}
-			if drop {
-				s.ownError(buf[off+5 : off+size])
-			} else {
-				cl.cap.failed = true
-				s.pool.stats.shard(s.loop.idx).errors.Add(1)
-			}
-		default:
-			// Everything else is streamed through without being read.
-			if !complete {
-				s.skip, s.skipDrop = size-(len(buf)-off), drop
-				if drop {
-					s.flushTo(cl, buf[from:off])
-					from = len(buf)
-				}
-				off = len(buf)
-				break frames
+		if p.First {
+			l.dropFrame = cl == nil || l.ownReply()
+			if p.Last {
+				end = max(end, s.readReply(cl, &p))
 			}
 		}
-		if drop {
+		if l.dropFrame {
 			s.flushTo(cl, buf[from:off])
-			from = off + size
+			from = off + n
 		}
-		off += size
+		off += n
 	}
 	s.flushTo(cl, buf[from:off])
-	_, _ = c.Discard(off)
-	if txEnd {
+	codec.Consume(c, off)
+	if end >= cycleTxEnd && cl != nil {
 		cl.endTx()
 	}
-	if release {
+	if end == cycleRelease {
 		s.finishCycle()
 		return gnet.None
 	}
@@ -198,6 +136,79 @@ frames:
 		return gnet.Close // the socket lives on in its duplicate until the client catches up
 	}
 	return gnet.None
+}
+
+// cycleEnd says what a reply ended.
+type cycleEnd uint8
+
+const (
+	cycleGoesOn  cycleEnd = iota // nothing
+	cycleTxEnd                   // the client's transaction ended: the server is idle
+	cycleRelease                 // and the server goes back to the pool
+)
+
+// readReply handles one whole frame the link reads, at the start of p: it
+// may hide the frame (l.dropFrame) and reports what it ended.
+func (s *server) readReply(cl *client, p *codec.Piece) cycleEnd {
+	l := &s.l
+	switch p.Type {
+	case codec.MsgReadyForQuery:
+		// The end of a request cycle: one sync point answered.
+		if l.readyForQuery(p.Bytes[codec.HeaderLen]) {
+			// pgdogd's own request: the server may have been kept only for it.
+			switch {
+			case !l.idle():
+			case s.state == svResetting:
+				return cycleRelease
+			case cl != nil && !cl.cap.inTx && cl.releasable():
+				return cycleRelease
+			}
+			return cycleGoesOn
+		}
+		if cl == nil || l.owes() {
+			return cycleGoesOn
+		}
+		s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(time.Since(l.cycleStart).Microseconds()))
+		if l.tx != codec.TxIdle {
+			return cycleGoesOn
+		}
+		if l.idle() && cl.releasable() {
+			return cycleRelease
+		}
+		return cycleTxEnd
+	case codec.MsgParseComplete:
+		// Hidden when it answers a Parse pgdogd injected.
+		if e, ok := l.parseComplete(); ok {
+			l.dropFrame = l.dropFrame || e.drop
+			if e.st != nil {
+				e.st.validated.Store(true)
+			}
+		}
+	case codec.MsgCloseComplete:
+		// Hidden when it answers a Close pgdogd injected.
+		l.dropFrame = l.closeComplete() || l.dropFrame
+	case codec.MsgParameterStatus:
+		// A reported setting changed: remember it for the server and the client.
+		s.noteParameter(cl, p.Body(), l.dropFrame)
+	case codec.MsgErrorResponse:
+		// An error: the client's to see, unless it answers pgdogd's own request.
+		l.copyEnded()
+		if l.dropFrame {
+			s.ownError(p.Body())
+		} else {
+			cl.cap.failed = true
+			s.pool.stats.shard(s.loop.idx).errors.Add(1)
+		}
+	case codec.MsgCopyInResponse, codec.MsgCopyOutResponse, codec.MsgCopyBothResponse:
+		// The server enters COPY mode.
+		l.copyResponse(p.Type)
+	case codec.MsgCopyDone:
+		// The server's COPY data is over.
+		if l.state == lkCopyOut {
+			l.copyEnded()
+		}
+	}
+	return cycleGoesOn
 }
 
 // maxServerFrame bounds frames pgdogd must hold whole from a server
@@ -213,20 +224,34 @@ func (s *server) flushTo(cl *client, b []byte) {
 	_, _ = cl.conn.Write(b)
 }
 
-// finishCycle runs after a ReadyForQuery that ended the client's use of the server.
+// finishCycle runs after a reply that ended the client's use of the server,
+// or pgdogd's own reset.
 func (s *server) finishCycle() {
 	if s.state == svResetting {
-		s.setState(svIdle)
-		s.pool.release(s)
+		s.giveBack()
 		return
 	}
-	cl := s.client
+	cl := s.l.cl
 	if cl == nil {
 		return
 	}
 	cl.unlink()
-	s.pool.release(s)
+	s.giveBack()
 	cl.afterRelease()
+}
+
+// giveBack returns a server no client uses to its pool, or holds it while a
+// CancelRequest sent for it is in flight: a late cancel must find the
+// server idle, never running another client's query.
+func (s *server) giveBack() {
+	if s.l.cancels > 0 {
+		s.setState(svCanceling)
+		return
+	}
+	if s.state == svResetting || s.state == svCanceling {
+		s.setState(svIdle)
+	}
+	s.pool.release(s)
 }
 
 // ownError logs an error answering pgdogd's own query, or an error sent to
@@ -240,13 +265,13 @@ func (s *server) ownError(body []byte) {
 
 // noteParameter records a ParameterStatus for the server and, when the
 // setting is one the client chose or the client's own query changed it, for the client.
-func (s *server) noteParameter(cl *client, body []byte) {
+func (s *server) noteParameter(cl *client, body []byte, own bool) {
 	name, value, ok := codec.ParameterStatusKV(body)
 	if !ok {
 		return
 	}
 	s.params = s.params.set(string(name), string(value))
-	if cl != nil && (s.swallow == 0 || cl.params.has(string(name))) {
+	if cl != nil && (!own || cl.params.has(string(name))) {
 		cl.params = cl.params.set(string(name), string(value))
 		cl.paramsGen++
 	}
@@ -254,7 +279,7 @@ func (s *server) noteParameter(cl *client, body []byte) {
 
 // failClient ends the linked client after the server broke.
 func (s *server) failClient(msg string) {
-	cl := s.client
+	cl := s.l.cl
 	if cl == nil {
 		return
 	}
@@ -267,10 +292,11 @@ func (s *server) onClose(c gnet.Conn, err error) {
 	if c != s.conn || s.migrating.Load() {
 		return // the old socket of a migrated server
 	}
-	if s.client != nil {
+	if s.l.cl != nil {
 		s.failClient("server closed the connection unexpectedly")
 	}
 	s.state = svClosed
+	s.l.close()
 	s.pool.dropped(s, nil)
 	s.pool.e.stats.serversClosed.Add(1)
 	if err != nil {
@@ -295,10 +321,11 @@ func (s *server) expired(now time.Time) bool {
 // reset runs DISCARD ALL before the server goes back to the pool (session mode).
 func (s *server) reset() {
 	s.setState(svResetting)
-	s.swallow++
+	s.l.sentOwn()
 	s.loop.scratch = codec.AppendQuery(s.loop.scratch[:0], "DISCARD ALL")
 	_, _ = s.conn.Write(s.loop.scratch)
 	s.params = s.params.dropUnreported()
+	s.stmts.reset()
 }
 
 // migrate moves an idle server to loop to. It runs the move on the server's

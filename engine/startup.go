@@ -27,7 +27,7 @@ func (cl *client) readStartup() gnet.Action {
 	if n == 0 {
 		return gnet.None
 	}
-	_, _ = cl.conn.Discard(n)
+	codec.Consume(cl.conn, n)
 	switch st.Kind {
 	case codec.SSLRequest, codec.GSSENCRequest:
 		// No TLS yet: refuse, and refuse bytes sent before our answer.
@@ -75,6 +75,7 @@ func (cl *client) startup(st *codec.Startup) gnet.Action {
 	}
 	cl.pool = ps.get(cl.user, cl.database)
 	cl.stmtsOn = cl.pool != nil && cl.pool.cfg.mode != config.ModeSession && cl.e.cfg.Load().General.PreparedStatements != "disabled"
+	cl.rd = codec.NewWalker(maxAuthMessage, codec.AllTypes)
 	method := auth.Method(cl.e.cfg.Load().General.AuthType)
 	if cl.pool == nil && method == "trust" {
 		cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))
@@ -123,18 +124,18 @@ func (cl *client) readParams(st *codec.Startup) error {
 // readAuth feeds one password or SASL message to the exchange.
 func (cl *client) readAuth() gnet.Action {
 	buf, _ := cl.conn.Peek(-1)
-	typ, size, complete, err := codec.NextFrame(buf, maxAuthMessage)
+	p, err := cl.rd.Next(buf)
 	if err != nil {
 		return cl.violation(fmt.Sprintf("invalid authentication message: %v", err))
 	}
-	if !complete {
+	if len(p.Bytes) == 0 {
 		return gnet.None
 	}
-	if typ != codec.MsgPassword {
-		return cl.violation(fmt.Sprintf("expected password response, got message type %d", typ))
+	if p.Type != codec.MsgPassword {
+		return cl.violation(fmt.Sprintf("expected password response, got message type %d", p.Type))
 	}
-	out, done, err := cl.x.Step(cl.loop.scratch[:0], buf[codec.HeaderLen:size])
-	_, _ = cl.conn.Discard(size)
+	out, done, err := cl.x.Step(cl.loop.scratch[:0], p.Body())
+	codec.Consume(cl.conn, p.Size)
 	if err != nil {
 		if errors.Is(err, auth.ErrProtocol) {
 			return cl.violation(fmt.Sprintf("invalid authentication message: %v", err))
@@ -168,6 +169,11 @@ func (cl *client) authenticated(out []byte) {
 		cl.readyAdmin(out)
 		return
 	}
+	var whole codec.TypeSet
+	if cl.stmtsOn {
+		whole = clientWhole
+	}
+	cl.rd = codec.NewWalker(cl.e.maxMessage(), whole)
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}
@@ -210,6 +216,7 @@ func (cl *client) ready(b []byte) {
 func (cl *client) startAdmin() gnet.Action {
 	adm := cl.e.cfg.Load().Admin
 	cl.admin = true
+	cl.rd = codec.NewWalker(maxAuthMessage, codec.AllTypes) // console commands are read whole
 	method := auth.Method(cl.e.cfg.Load().General.AuthType)
 	if method == auth.MethodTrust {
 		method = auth.MethodSCRAM

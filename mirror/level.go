@@ -2,9 +2,10 @@
 package mirror
 
 import (
-	"encoding/binary"
+	"bytes"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/codec/sqlscan"
 )
 
 // Kind says what a transaction's statements do.
@@ -30,33 +31,27 @@ func (k Kind) Matches(level string) bool {
 // ddlWords are the first keywords of statements that change the schema.
 var ddlWords = []string{"create", "alter", "drop", "truncate", "comment", "grant", "revoke", "reindex", "cluster", "vacuum", "analyze", "refresh"}
 
-// Classify reads the SQL of the Query and Parse frames in a capture buffer.
+// Classify reads the SQL of the Query and Parse frames in a capture
+// buffer: every statement of a Query counts. A frame that spans requests
+// is classified by the part the first request holds.
 func Classify(buf []byte) Kind {
 	var k Kind
+	var w codec.Walker // streams every frame: only first pieces are read
 	for {
 		_, req, n, ok := NextRecord(buf)
 		if !ok {
 			break
 		}
 		buf = buf[n:]
-		for off := 0; off+codec.HeaderLen <= len(req); {
-			size := 1 + int(binary.BigEndian.Uint32(req[off+1:off+5]))
-			if off+size > len(req) {
-				break
+		for off := 0; off < len(req); {
+			p, err := w.Next(req[off:])
+			if err != nil || len(p.Bytes) == 0 {
+				return k | KindDML
 			}
-			body := req[off+5 : off+size]
-			switch req[off] {
-			case codec.MsgQuery:
-				k |= classifySQL(body)
-			case codec.MsgParse:
-				for i, b := range body { // skip the statement name
-					if b == 0 {
-						k |= classifySQL(body[i+1:])
-						break
-					}
-				}
+			off += len(p.Bytes)
+			if p.First {
+				k |= classifyFrame(p.Type, p.Bytes[min(codec.HeaderLen, len(p.Bytes)):])
 			}
-			off += size
 		}
 	}
 	if k == 0 {
@@ -65,50 +60,39 @@ func Classify(buf []byte) Kind {
 	return k
 }
 
-// classifySQL looks at the first keyword after white space and comments.
-func classifySQL(sql []byte) Kind {
-	i := 0
-	for i < len(sql) {
-		switch {
-		case sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r' || sql[i] == '(':
-			i++
-		case i+1 < len(sql) && sql[i] == '-' && sql[i+1] == '-':
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-		case i+1 < len(sql) && sql[i] == '/' && sql[i+1] == '*':
-			for i+1 < len(sql) && !(sql[i] == '*' && sql[i+1] == '/') {
-				i++
-			}
-			i += 2
-		default:
-			for _, w := range ddlWords {
-				if hasWordFold(sql[i:], w) {
-					return KindDDL
-				}
-			}
-			return KindDML
+// classifyFrame classifies a Query's or Parse's body, or the start of it.
+func classifyFrame(typ byte, body []byte) Kind {
+	switch typ {
+	case codec.MsgQuery:
+		return classifySQL(body)
+	case codec.MsgParse:
+		if i := bytes.IndexByte(body, 0); i >= 0 { // skip the statement name
+			return classifySQL(body[i+1:])
 		}
 	}
 	return 0
 }
 
-func hasWordFold(s []byte, w string) bool {
-	if len(s) < len(w) {
-		return false
-	}
-	for j := 0; j < len(w); j++ {
-		c := s[j]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+// classifySQL classifies each statement by its first keyword.
+func classifySQL(sql []byte) Kind {
+	var k Kind
+	stmts := sqlscan.Split(sql)
+	for {
+		stmt, _, ok := stmts.Next()
+		if !ok {
+			return k
 		}
-		if c != w[j] {
-			return false
+		t, ok := sqlscan.FirstKeyword(stmt)
+		if !ok {
+			continue
 		}
+		kind := KindDML
+		for _, w := range ddlWords {
+			if t.Is(stmt, w) {
+				kind = KindDDL
+				break
+			}
+		}
+		k |= kind
 	}
-	return len(s) == len(w) || !isIdent(s[len(w)])
-}
-
-func isIdent(c byte) bool {
-	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
 }

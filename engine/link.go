@@ -1,0 +1,278 @@
+// link.go holds the link: the protocol state of one server connection's conversation and of the client it serves.
+package engine
+
+import (
+	"time"
+
+	"github.com/pgdogd/pgdogd/codec"
+)
+
+// linkState is where a server's conversation stands. The counters of what
+// is owed are beside it in link; the state says who is on the other end and
+// whether a COPY is streaming.
+type linkState uint8
+
+const (
+	lkFree     linkState = iota // no client: idle, connecting, resetting, or held for a cancel
+	lkLinked                    // a client is attached; ordinary request and reply traffic
+	lkCopyIn                    // a client is attached and the server takes COPY data from it
+	lkCopyOut                   // a client is attached and the server streams COPY data to it
+	lkCopyBoth                  // a client is attached and COPY data flows both ways
+	lkClosed                    // the server is gone
+	numLinkStates
+)
+
+var linkStateNames = [numLinkStates]string{"free", "linked", "copy_in", "copy_out", "copy_both", "closed"}
+
+func (s linkState) String() string { return linkStateNames[s] }
+
+// linkMoves is the table of possible transitions: linkMoves[from][to].
+var linkMoves = [numLinkStates][numLinkStates]bool{
+	lkFree:     {lkLinked: true, lkClosed: true},
+	lkLinked:   {lkFree: true, lkCopyIn: true, lkCopyOut: true, lkCopyBoth: true, lkClosed: true},
+	lkCopyIn:   {lkLinked: true, lkFree: true, lkClosed: true}, // free: the client left mid-COPY (the server is closed)
+	lkCopyOut:  {lkLinked: true, lkFree: true, lkClosed: true},
+	lkCopyBoth: {lkLinked: true, lkFree: true, lkClosed: true},
+	lkClosed:   {lkClosed: true},
+}
+
+// link is a server's conversation. Both directions write it, always on the
+// server's loop and only through its methods: the client side when it
+// forwards a request (sent, sentOwn), the server side when a reply arrives
+// (reply, readyForQuery, copyResponse), and the pairing (attach, detach).
+//
+// Requests are counted in sync points, the messages each answered by one
+// ReadyForQuery (Query, Sync, FunctionCall): sent of them went out and recv
+// answers came back. A reply belongs to the oldest sync point not answered
+// yet; when that one is pgdogd's own (in own), the reply is not the client's.
+type link struct {
+	state     linkState
+	cl        *client  // the attached client, nil when free
+	sent      uint64   // sync points sent
+	recv      uint64   // ReadyForQuery received
+	own       []uint64 // numbers of pgdogd's own sync points not answered yet, ascending, from ownAt
+	ownAt     int
+	unsynced  bool // the client sent extended-protocol messages since its last Sync
+	tx        byte // the last ReadyForQuery's status: 'I', 'T' or 'E'
+	rd        codec.Walker
+	dropFrame bool // the server frame being streamed is not forwarded
+	// Replies pgdogd must hide or act on, owed for messages it sent.
+	parses  []parseEntry // ParseComplete owed, oldest at parseAt
+	parseAt int
+	closes  []closeEntry // CloseComplete owed, oldest at closeAt
+	closeAt int
+	stmts   *serverStmts // the server's statements, told about Parses that failed
+	// cancels counts CancelRequests sent to this server that PostgreSQL has
+	// not finished with yet: until then no other client may have it.
+	cancels    int
+	cycleStart time.Time // when the current request cycle began, for query time
+}
+
+// serverWhole are the server frames read whole: the ones the link reads.
+var serverWhole = codec.Types(codec.MsgReadyForQuery, codec.MsgParameterStatus, codec.MsgErrorResponse,
+	codec.MsgParseComplete, codec.MsgCloseComplete, codec.MsgCopyInResponse, codec.MsgCopyOutResponse,
+	codec.MsgCopyBothResponse, codec.MsgCopyDone)
+
+// init prepares a new server's link.
+func (l *link) init(stmts *serverStmts) {
+	l.tx = codec.TxIdle
+	l.rd = codec.NewWalker(maxServerFrame, serverWhole)
+	l.stmts = stmts
+}
+
+// to changes the link's state, refusing impossible moves.
+func (l *link) to(next linkState) {
+	if !linkMoves[l.state][next] {
+		panic("BUG: link state " + l.state.String() + " -> " + next.String())
+	}
+	l.state = next
+}
+
+// attach pairs the link with a client.
+func (l *link) attach(cl *client) {
+	l.to(lkLinked)
+	l.cl = cl
+	l.unsynced = false
+}
+
+// detach ends the pairing; the server keeps what it owes (see idle).
+func (l *link) detach() {
+	l.to(lkFree)
+	l.cl = nil
+}
+
+// copying reports whether a COPY is streaming.
+func (l *link) copying() bool {
+	return l.state == lkCopyIn || l.state == lkCopyOut || l.state == lkCopyBoth
+}
+
+// owes reports whether the server still owes a ReadyForQuery or the client
+// left an extended-protocol batch open.
+func (l *link) owes() bool { return l.recv != l.sent || l.unsynced }
+
+// idle reports whether the server can go to another client: nothing owed,
+// no COPY, no transaction open, and no frame half-read or half-written in
+// either direction.
+func (l *link) idle() bool {
+	return !l.owes() && !l.copying() && l.tx == codec.TxIdle && l.rd.AtBoundary() &&
+		(l.cl == nil || l.cl.rd.AtBoundary())
+}
+
+// ownReply reports whether the replies arriving now answer pgdogd's own request.
+func (l *link) ownReply() bool {
+	return l.ownAt < len(l.own) && l.own[l.ownAt] == l.recv
+}
+
+// sent records a client request frame on its way to the server; typ is the
+// frame's type, seen at its first byte.
+func (l *link) sentFrame(typ byte) {
+	if !l.owes() {
+		l.cycleStart = time.Now()
+	}
+	switch typ {
+	case codec.MsgQuery, codec.MsgFunctionCall:
+		// A simple query or function call: one ReadyForQuery.
+		l.sent++
+	case codec.MsgSync:
+		// The end of an extended-protocol batch: one ReadyForQuery.
+		l.sent++
+		l.unsynced = false
+	case codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose, codec.MsgExecute:
+		// Extended-protocol messages: answered after the next Sync.
+		l.unsynced = true
+	case codec.MsgCopyDone, codec.MsgCopyFail:
+		// The client ends its COPY data.
+		if l.state == lkCopyIn || l.state == lkCopyBoth {
+			l.to(lkLinked)
+		}
+	case codec.MsgCopyData, codec.MsgFlush:
+		// COPY data, or a request to flush: nothing owed.
+	default:
+		panic("BUG: link sent a frame of type " + string(rune(typ)))
+	}
+}
+
+// sentOwn records a sync point of pgdogd's own (a Query or a Sync it
+// wrote): its replies are not the client's.
+func (l *link) sentOwn() {
+	if !l.owes() {
+		l.cycleStart = time.Now()
+	}
+	l.own = append(l.own, l.sent)
+	l.sent++
+}
+
+// copyResponse records that the server entered COPY mode.
+func (l *link) copyResponse(typ byte) {
+	if l.cl == nil {
+		return // a COPY nobody asked for: the server is closed when it goes back (not idle)
+	}
+	switch typ {
+	case codec.MsgCopyInResponse:
+		l.to(lkCopyIn)
+	case codec.MsgCopyOutResponse:
+		l.to(lkCopyOut)
+	case codec.MsgCopyBothResponse:
+		l.to(lkCopyBoth)
+	}
+}
+
+// copyEnded records that the server left COPY mode (its CopyDone, or an error).
+func (l *link) copyEnded() {
+	if l.copying() {
+		l.to(lkLinked)
+	}
+}
+
+// readyForQuery records a ReadyForQuery: the oldest sync point is answered.
+// It returns whether that was pgdogd's own request, or nothing was owed
+// (then the reply is nobody's).
+func (l *link) readyForQuery(status byte) (own bool) {
+	if l.recv == l.sent {
+		return true
+	}
+	own = l.ownReply()
+	if own {
+		if l.ownAt++; l.ownAt == len(l.own) {
+			l.own, l.ownAt = l.own[:0], 0
+		}
+	}
+	l.recv++
+	l.tx = status
+	l.copyEnded()
+	l.settle()
+	return own
+}
+
+// closeEntry is a Close sent to the server whose CloseComplete is owed.
+type closeEntry struct {
+	batch uint64 // sync points sent before it
+	drop  bool   // pgdogd's own Close: its CloseComplete is not the client's
+}
+
+// oweParse records a Parse whose ParseComplete is to come.
+func (l *link) oweParse(e parseEntry) {
+	e.batch = l.sent
+	l.parses = append(l.parses, e)
+}
+
+// oweClose records a Close whose CloseComplete is to come.
+func (l *link) oweClose(drop bool) {
+	l.closes = append(l.closes, closeEntry{batch: l.sent, drop: drop})
+}
+
+// parseComplete takes the entry a ParseComplete answers: the oldest owed
+// one of a batch that has not failed.
+func (l *link) parseComplete() (parseEntry, bool) {
+	for l.parseAt < len(l.parses) {
+		e := l.parses[l.parseAt]
+		l.popParse()
+		if e.batch >= l.recv {
+			return e, true
+		}
+	}
+	return parseEntry{}, false
+}
+
+// closeComplete reports whether a CloseComplete answers pgdogd's own Close.
+func (l *link) closeComplete() (drop bool) {
+	for l.closeAt < len(l.closes) {
+		e := l.closes[l.closeAt]
+		if l.closeAt++; l.closeAt == len(l.closes) {
+			l.closes, l.closeAt = l.closes[:0], 0
+		}
+		if e.batch >= l.recv {
+			return e.drop
+		}
+	}
+	return false
+}
+
+// popParse drops the oldest owed Parse, reusing the array once it empties.
+func (l *link) popParse() {
+	l.parses[l.parseAt] = parseEntry{}
+	if l.parseAt++; l.parseAt == len(l.parses) {
+		l.parses, l.parseAt = l.parses[:0], 0
+	}
+}
+
+// settle runs after a ReadyForQuery: the Parses and Closes of the batches
+// answered so far that got no reply were skipped after an error. A skipped
+// Parse created nothing on the server.
+func (l *link) settle() {
+	for l.parseAt < len(l.parses) && l.parses[l.parseAt].batch < l.recv {
+		l.stmts.parseFailed(l.parses[l.parseAt])
+		l.popParse()
+	}
+	for l.closeAt < len(l.closes) && l.closes[l.closeAt].batch < l.recv {
+		if l.closeAt++; l.closeAt == len(l.closes) {
+			l.closes, l.closeAt = l.closes[:0], 0
+		}
+	}
+}
+
+// close marks the conversation over.
+func (l *link) close() {
+	l.to(lkClosed)
+	l.cl = nil
+}

@@ -1,0 +1,112 @@
+// prepared_drop.go holds DEALLOCATE and DISCARD ALL sent by clients: the statement views follow, and a client's names reach the server as the shared ones.
+package engine
+
+import (
+	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/codec/sqlscan"
+)
+
+// mayDrop is a cheap first look at SQL text: could it hold DEALLOCATE or
+// DISCARD? Only then is it scanned.
+func mayDrop(sql []byte) bool {
+	for i := 0; i+7 <= len(sql); i++ {
+		if c := sql[i] | 0x20; c == 'd' && (hasPrefixFold(sql[i:], "dealloc") || hasPrefixFold(sql[i:], "discard")) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefixFold reports whether b starts with w (lower case) in any case.
+func hasPrefixFold(b []byte, w string) bool {
+	if len(b) < len(w) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if b[i]|0x20 != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// queryDrops handles the statements of a simple Query that drop prepared
+// statements: DEALLOCATE ALL and DISCARD ALL empty the views, DEALLOCATE
+// name of a client's statement is sent as DEALLOCATE of its shared name.
+func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
+	body := p.Body()
+	sql := body
+	if n := len(sql); n > 0 && sql[n-1] == 0 {
+		sql = sql[:n-1]
+	}
+	if !mayDrop(sql) {
+		return
+	}
+	out, rewritten := cl.rewriteDrops(s, r, off, sql, true)
+	if !rewritten {
+		return
+	}
+	r.cut(off, off+p.Size)
+	var start int
+	r.out, start = codec.BeginQuery(r.out)
+	r.out = append(r.out, out...)
+	r.out = codec.FinishQuery(r.out, start)
+}
+
+// rewriteDrops applies the drops in sql (a simple Query's text, or a Parse's
+// when !simple) to the client's and the server's views, and returns the
+// text with every DEALLOCATE name of a client's statement renamed to the
+// shared statement, which it makes sure the server has (for a simple Query,
+// in a batch of pgdogd's own before it, as a Parse cannot precede a Query
+// without a Sync). rewritten is false when the text stays as it is.
+func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simple bool) (out []byte, rewritten bool) {
+	if !mayDrop(sql) {
+		return nil, false
+	}
+	stmts := sqlscan.Split(sql)
+	last := 0
+	for {
+		stmt, start, ok := stmts.Next()
+		if !ok {
+			break
+		}
+		d, ok := sqlscan.ParseDrop(stmt)
+		if !ok {
+			continue
+		}
+		if d.All {
+			cl.dropAll(s)
+			continue
+		}
+		name := string(d.Name(nil, stmt))
+		st := cl.stmts.named[name]
+		if st == nil {
+			// Not the client's: PostgreSQL answers for it. A shared name
+			// typed by hand may drop a shared statement: forget it.
+			if id, ok := stmtID([]byte(name)); ok {
+				delete(s.stmts.set, id)
+			}
+			continue
+		}
+		if !s.stmts.has(st.id) {
+			if simple && s.l.unsynced {
+				continue // no batch of pgdogd's own fits here: the client's name goes as it is
+			}
+			r.cut(off, off)
+			cl.inject(s, r, st)
+			if simple {
+				r.out = codec.AppendSync(r.out)
+				s.l.sentOwn()
+			}
+		}
+		out = append(out, sql[last:start+d.NameStart]...)
+		out = append(out, st.name...)
+		last = start + d.NameEnd
+		cl.stmts.forget(name)
+		delete(s.stmts.set, st.id)
+	}
+	if out == nil {
+		return nil, false
+	}
+	return append(out, sql[last:]...), true
+}

@@ -1,0 +1,51 @@
+// level_test.go checks the classification of captured transactions as DML or DDL.
+package mirror
+
+import (
+	"testing"
+
+	"github.com/pgdogd/pgdogd/codec"
+)
+
+// capture builds a capture buffer of one record per request.
+func capture(reqs ...[]byte) []byte {
+	var buf []byte
+	for _, r := range reqs {
+		buf = AppendRecord(buf, 0, r)
+	}
+	return buf
+}
+
+func TestClassify(t *testing.T) {
+	q := func(sql string) []byte { return codec.AppendQuery(nil, sql) }
+	parse := codec.AppendParse(nil, "s1", []byte("  ALTER TABLE t ADD c int"), []byte{0, 0})
+	long := q("select 1; /* ; */ CREATE TABLE t (x text default ';')")
+	cases := []struct {
+		name string
+		buf  []byte
+		want Kind
+	}{
+		{"select", capture(q("select 1")), KindDML},
+		{"ddl second statement", capture(q("insert into t values (1); drop table t")), KindDML | KindDDL},
+		{"comments and parens", capture(q("-- x\n/* y /* z */ */ ((VACUUM))")), KindDDL},
+		{"string is not a keyword", capture(q("select 'create table x'")), KindDML},
+		{"parse", capture(parse), KindDDL},
+		{"frame split across requests", capture(long[:12], long[12:]), KindDML},
+		{"split after the ddl word", capture(long[:len(long)-3], long[len(long)-3:]), KindDML | KindDDL},
+		{"nothing", capture(codec.AppendSync(nil)), KindDML},
+	}
+	for _, c := range cases {
+		if got := Classify(c.buf); got != c.want {
+			t.Errorf("%s: Classify = %b, want %b", c.name, got, c.want)
+		}
+	}
+	for _, m := range []struct {
+		k     Kind
+		level string
+		want  bool
+	}{{KindDML, "dml", true}, {KindDML | KindDDL, "dml", false}, {KindDDL, "ddl", true}, {KindDML, "ddl", false}, {KindDML, "all", true}} {
+		if got := m.k.Matches(m.level); got != m.want {
+			t.Errorf("%b.Matches(%q) = %v", m.k, m.level, got)
+		}
+	}
+}
