@@ -61,6 +61,8 @@ type link struct {
 	parseAt int
 	closes  []closeEntry // CloseComplete owed, oldest at closeAt
 	closeAt int
+	drops   []dropEntry // DEALLOCATE and DISCARD ALL awaiting their CommandComplete, oldest at dropAt
+	dropAt  int
 	stmts   *serverStmts // the server's statements, told about Parses that failed
 	// cancels counts CancelRequests sent to this server that PostgreSQL has
 	// not finished with yet: until then no other client may have it.
@@ -71,7 +73,7 @@ type link struct {
 // serverWhole are the server frames read whole: the ones the link reads.
 var serverWhole = codec.Types(codec.MsgReadyForQuery, codec.MsgParameterStatus, codec.MsgErrorResponse,
 	codec.MsgParseComplete, codec.MsgCloseComplete, codec.MsgCopyInResponse, codec.MsgCopyOutResponse,
-	codec.MsgCopyBothResponse, codec.MsgCopyDone)
+	codec.MsgCopyBothResponse, codec.MsgCopyDone, codec.MsgCommandComplete)
 
 // init prepares a new server's link.
 func (l *link) init(stmts *serverStmts) {
@@ -267,6 +269,55 @@ func (l *link) settle() {
 	for l.closeAt < len(l.closes) && l.closes[l.closeAt].batch < l.recv {
 		if l.closeAt++; l.closeAt == len(l.closes) {
 			l.closes, l.closeAt = l.closes[:0], 0
+		}
+	}
+	for l.dropAt < len(l.drops) && l.drops[l.dropAt].batch < l.recv {
+		l.drops[l.dropAt].undo()
+		l.popDrop()
+	}
+}
+
+// dropEntry is a client statement that drops prepared statements, sent and
+// not answered yet. The client's names it drops were taken out of the
+// client's view when it was sent; they come back if it fails.
+type dropEntry struct {
+	batch   uint64
+	owner   *client
+	removed map[string]*stmt
+}
+
+// oweDrop records a DEALLOCATE or DISCARD ALL on its way (removed: the
+// client's names it takes out, nil when none).
+func (l *link) oweDrop(owner *client, removed map[string]*stmt) {
+	l.drops = append(l.drops, dropEntry{batch: l.sent, owner: owner, removed: removed})
+}
+
+// dropDone records the CommandComplete of a DEALLOCATE or DISCARD ALL: the
+// oldest one still owed took effect.
+func (l *link) dropDone() {
+	for l.dropAt < len(l.drops) {
+		e := l.drops[l.dropAt]
+		l.popDrop()
+		if e.batch >= l.recv {
+			return
+		}
+		e.undo()
+	}
+}
+
+func (l *link) popDrop() {
+	l.drops[l.dropAt] = dropEntry{}
+	if l.dropAt++; l.dropAt == len(l.drops) {
+		l.drops, l.dropAt = l.drops[:0], 0
+	}
+}
+
+// undo gives the client back the names a failed drop took out, unless it
+// defined them again since.
+func (e *dropEntry) undo() {
+	for name, st := range e.removed {
+		if e.owner.stmts.named[name] == nil {
+			e.owner.stmts.define(name, st)
 		}
 	}
 }

@@ -22,6 +22,14 @@ type clientStmts struct {
 // forget drops a client's name for a statement.
 func (cs *clientStmts) forget(name string) { delete(cs.named, name) }
 
+// define gives a client's name to a statement.
+func (cs *clientStmts) define(name string, st *stmt) {
+	if cs.named == nil {
+		cs.named = map[string]*stmt{}
+	}
+	cs.named[name] = st
+}
+
 // parseEntry is a Parse sent to a server whose ParseComplete is still owed.
 type parseEntry struct {
 	batch uint64 // sync points sent before it (set by link.oweParse)
@@ -213,11 +221,8 @@ func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) 
 	}
 	st := cl.e.stmts.get(query, types)
 	cl.e.stmts.parses.Add(1)
-	if cl.stmts.named == nil {
-		cl.stmts.named = map[string]*stmt{}
-	}
 	key := string(name)
-	cl.stmts.named[key] = st
+	cl.stmts.define(key, st)
 	r.cut(off, off+p.Size)
 	if ss.has(st.id) {
 		r.out = codec.AppendParse(r.out, "", query, types)
@@ -310,11 +315,14 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 }
 
 // dropAll records that every prepared statement of the server and the
-// client's names are going (DEALLOCATE ALL, DISCARD ALL). The client keeps
-// its unnamed statement, as PostgreSQL does.
+// client's names are going (DEALLOCATE ALL, DISCARD ALL); the client gets
+// its names back if the statement fails. The client keeps its unnamed
+// statement, as PostgreSQL does.
 func (cl *client) dropAll(s *server) {
-	clear(cl.stmts.named)
+	removed := cl.stmts.named
+	cl.stmts.named = nil
 	s.stmts.reset()
+	s.l.oweDrop(cl, removed)
 }
 
 // answerParses answers, without a server, a run of named Parse frames ended
@@ -360,10 +368,7 @@ func (cl *client) answerParses(buf []byte) int {
 		p, _ := w.Next(buf[pos:])
 		if p.Type == codec.MsgParse {
 			name, query, types, _ := parseBody(p.Body())
-			if cl.stmts.named == nil {
-				cl.stmts.named = map[string]*stmt{}
-			}
-			cl.stmts.named[string(name)] = cl.e.stmts.get(query, types)
+			cl.stmts.define(string(name), cl.e.stmts.get(query, types))
 			cl.e.stmts.parses.Add(1)
 			out = append(out, codec.MsgParseComplete, 0, 0, 0, 4)
 		}

@@ -17,6 +17,12 @@ func mayDrop(sql []byte) bool {
 	return false
 }
 
+// dropTag reports whether a CommandComplete body is the tag of a statement
+// that drops prepared statements: DEALLOCATE, DEALLOCATE ALL, DISCARD ALL.
+func dropTag(body []byte) bool {
+	return hasPrefixFold(body, "deallocate") || hasPrefixFold(body, "discard all")
+}
+
 // hasPrefixFold reports whether b starts with w (lower case) in any case.
 func hasPrefixFold(b []byte, w string) bool {
 	if len(b) < len(w) {
@@ -66,11 +72,11 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 	stmts := sqlscan.Split(sql)
 	last := 0
 	for {
-		stmt, start, ok := stmts.Next()
+		text, start, ok := stmts.Next()
 		if !ok {
 			break
 		}
-		d, ok := sqlscan.ParseDrop(stmt)
+		d, ok := sqlscan.ParseDrop(text)
 		if !ok {
 			continue
 		}
@@ -78,7 +84,7 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 			cl.dropAll(s)
 			continue
 		}
-		name := string(d.Name(nil, stmt))
+		name := string(d.Name(nil, text))
 		st := cl.stmts.named[name]
 		if st == nil {
 			// Not the client's: PostgreSQL answers for it. A shared name
@@ -86,6 +92,7 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 			if id, ok := stmtID([]byte(name)); ok {
 				delete(s.stmts.set, id)
 			}
+			s.l.oweDrop(nil, nil)
 			continue
 		}
 		if !s.stmts.has(st.id) {
@@ -104,6 +111,7 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 		last = start + d.NameEnd
 		cl.stmts.forget(name)
 		delete(s.stmts.set, st.id)
+		s.l.oweDrop(cl, map[string]*stmt{name: st})
 	}
 	if out == nil {
 		return nil, false

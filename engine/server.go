@@ -187,6 +187,11 @@ func (s *server) readReply(cl *client, p *codec.Piece) cycleEnd {
 	case codec.MsgCloseComplete:
 		// Hidden when it answers a Close pgdogd injected.
 		l.dropFrame = l.closeComplete() || l.dropFrame
+	case codec.MsgCommandComplete:
+		// A statement is done: one that drops prepared statements took effect.
+		if l.dropAt < len(l.drops) && !l.dropFrame && dropTag(p.Body()) {
+			l.dropDone()
+		}
 	case codec.MsgParameterStatus:
 		// A reported setting changed: remember it for the server and the client.
 		s.noteParameter(cl, p.Body(), l.dropFrame)
