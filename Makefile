@@ -36,9 +36,9 @@ bench: build
 	bash perf/bench.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./perf/
 
+# fuzz: every fuzz target in the tree, FUZZTIME each (default 30s).
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzNextFrame -fuzztime 30s ./codec/
-	$(GO) test -run '^$$' -fuzz FuzzParseStartup -fuzztime 30s ./codec/
+	bash scripts/fuzz.sh
 
 clean:
 	rm -rf bin perf/results
