@@ -14,6 +14,27 @@
 // streamed, so a frame larger than gnet's read buffer never has to be held
 // whole.
 //
+// # Frames and links
+//
+// Every read of protocol frames goes through codec.Walker: the client's
+// requests, the server's replies, the admin console, the mirror's level
+// filter and prepared-statement rewrite. A walker returns whole frames for
+// the few types the reader must look at and streams the rest in pieces, so
+// a frame may be split across any number of reads; consumed bytes leave
+// gnet's buffer only through codec.Consume, never with gnet's Discard(0),
+// which empties the whole buffer.
+//
+// Each server has one link (link.go): the state of its conversation,
+// written from both directions on the server's loop. It counts the sync
+// points sent (Query, Sync, FunctionCall) and answered (ReadyForQuery),
+// and knows which of them are pgdogd's own (settings sync, evictions,
+// statement clean-up), whose replies are hidden; it holds the queues of
+// ParseComplete, CloseComplete and DEALLOCATE replies to hide or act on,
+// the transaction status, the COPY sub-state and the cancels in flight.
+// link.idle() alone decides whether a server may go to another client: no
+// reply owed, no batch open, no COPY, no transaction, and no frame
+// half-read from the server or half-written from the client.
+//
 // # How pools are split across loops
 //
 // A pool is one (user, database) pair with a single size limit. Its servers
@@ -48,9 +69,9 @@
 // # Transaction and session mode
 //
 // In transaction mode a server is linked at a transaction's first message and
-// released when it has answered every Query, Sync and FunctionCall the client
-// sent (pipelining-safe), no Parse/Bind/Execute is left unsynced, and its
-// ReadyForQuery says idle. The client's startup parameters are applied to the
+// released when its link is idle (see above): it has answered every Query,
+// Sync and FunctionCall the client sent (pipelining-safe), no
+// Parse/Bind/Execute is left unsynced, and its ReadyForQuery says idle. The client's startup parameters are applied to the
 // server at link time with one SET query whose replies are swallowed. In
 // session mode the server stays linked until the client leaves, then runs
 // DISCARD ALL before going back to the pool. A server left mid-transaction by
