@@ -54,6 +54,7 @@ type Walker struct {
 	typ   byte    // type of the streamed frame in flight
 	size  int     // its size
 	left  int     // bytes of it still to come; 0 at a frame boundary
+	held  int     // size of the incomplete whole-read frame Next last held back, else 0
 }
 
 // NewWalker returns a walker that accepts frames of at most max bytes and
@@ -87,10 +88,12 @@ func (w *Walker) Next(buf []byte) (Piece, error) {
 	if err != nil || size == 0 {
 		return Piece{}, err
 	}
+	w.held = 0
 	if complete {
 		return Piece{Type: typ, Size: size, Bytes: buf[:size:size], First: true, Last: true}, nil
 	}
 	if w.whole.Has(typ) {
+		w.held = size
 		return Piece{}, nil
 	}
 	w.typ, w.size, w.left = typ, size, size-len(buf)
@@ -105,6 +108,12 @@ func (w *Walker) Back(p *Piece) {
 		w.left = 0
 	}
 }
+
+// Held returns the size of the frame Next last held back because it is
+// read whole and was incomplete, or 0. A caller that keeps that frame at
+// the start of its buffer need not look again before it has Held bytes:
+// gnet copies its whole buffer at each Peek once a read leaves bytes over.
+func (w *Walker) Held() int { return w.held }
 
 // AtBoundary reports whether the stream stands between two frames: no
 // streamed frame is partly read.

@@ -113,11 +113,11 @@ func TestWalkerHoldsWholeFrames(t *testing.T) {
 	if p, err := w.Next(rfq[:5]); err != nil || len(p.Bytes) != 0 {
 		t.Fatalf("incomplete whole frame gave %d bytes, %v", len(p.Bytes), err)
 	}
-	if !w.AtBoundary() {
-		t.Fatal("a held-back frame left the walker mid-frame")
+	if !w.AtBoundary() || w.Held() != len(rfq) {
+		t.Fatalf("a held-back frame: at boundary %v, held %d", w.AtBoundary(), w.Held())
 	}
 	p, err := w.Next(rfq)
-	if err != nil || !p.Whole() || p.Type != 'Z' || ReadyStatus(p.Bytes) != 'I' || len(p.Body()) != 1 {
+	if err != nil || !p.Whole() || p.Type != 'Z' || ReadyStatus(p.Bytes) != 'I' || len(p.Body()) != 1 || w.Held() != 0 {
 		t.Fatalf("whole frame: %+v, %v", p, err)
 	}
 	// A streamed frame's header alone is its first piece.

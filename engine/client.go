@@ -126,6 +126,9 @@ var clientWhole = codec.Types(codec.MsgParse, codec.MsgBind, codec.MsgDescribe, 
 // Parse, Bind, Describe, Close and Query are read whole and may be
 // rewritten.
 func (cl *client) forward() gnet.Action {
+	if h := cl.rd.Held(); h > 0 && cl.conn.InboundBuffered() < h {
+		return gnet.None // the frame read whole is not complete yet: no need to look (and copy)
+	}
 	buf, _ := cl.conn.Peek(-1)
 	s := cl.server
 	off := 0

@@ -95,8 +95,11 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 		_, _ = c.Discard(-1) // a socket being given up: everything it has is dropped on purpose
 		return gnet.None
 	}
-	buf, _ := c.Peek(-1)
 	l := &s.l
+	if h := l.rd.Held(); h > 0 && c.InboundBuffered() < h {
+		return gnet.None // the frame read whole is not complete yet: no need to look (and copy)
+	}
+	buf, _ := c.Peek(-1)
 	cl := l.cl
 	off, from := 0, 0 // off: read position; from: first byte not yet forwarded or dropped
 	end := cycleGoesOn
