@@ -121,3 +121,8 @@ func AppendNegotiateProtocolVersion(dst []byte, newestMinor uint32, unrecognized
 	}
 	return finishMsg(dst, start)
 }
+
+// AppendParseComplete appends ParseComplete.
+func AppendParseComplete(dst []byte) []byte {
+	return append(dst, MsgParseComplete, 0, 0, 0, 4)
+}

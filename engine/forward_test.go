@@ -120,7 +120,7 @@ func serverSplitCases() []splitCase {
 	// pgdogd's SET goes first and its replies are hidden.
 	withSet := func(h *harness, cc, sc *fakeConn) {
 		h.send(cc, queryMsg("select 1"))
-		if got := sc.take(); !bytes.Contains(got, []byte("set_config('application_name', 'split'")) {
+		if got := sc.take(); !bytes.Contains(got, []byte("set_config(E'application_name', E'split', false);\x00Q")) {
 			h.t.Fatalf("no SET before the client's query: %q", got)
 		}
 	}

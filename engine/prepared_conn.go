@@ -370,7 +370,7 @@ func (cl *client) answerParses(buf []byte) int {
 			name, query, types, _ := parseBody(p.Body())
 			cl.stmts.define(string(name), cl.e.stmts.get(query, types))
 			cl.e.stmts.parses.Add(1)
-			out = append(out, codec.MsgParseComplete, 0, 0, 0, 4)
+			out = codec.AppendParseComplete(out)
 		}
 		pos += p.Size
 	}
