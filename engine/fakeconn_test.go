@@ -110,7 +110,7 @@ func (c *fakeConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (c *fakeConn) WriteTo(io.Writer) (int64, error) { panic("not used by the engine") }
+func (c *fakeConn) WriteTo(io.Writer) (int64, error)  { panic("not used by the engine") }
 func (c *fakeConn) ReadFrom(io.Reader) (int64, error) { panic("not used by the engine") }
 
 func (c *fakeConn) Write(p []byte) (int, error) {
@@ -167,11 +167,11 @@ func (c *fakeConn) LocalAddr() net.Addr {
 func (c *fakeConn) RemoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000 + c.fd}
 }
-func (c *fakeConn) Wake(gnet.AsyncCallback) error          { panic("not used by the engine") }
+func (c *fakeConn) Wake(gnet.AsyncCallback) error              { panic("not used by the engine") }
 func (c *fakeConn) CloseWithCallback(gnet.AsyncCallback) error { return c.Close() }
-func (c *fakeConn) SetDeadline(time.Time) error             { return nil }
-func (c *fakeConn) SetReadDeadline(time.Time) error         { return nil }
-func (c *fakeConn) SetWriteDeadline(time.Time) error        { return nil }
+func (c *fakeConn) SetDeadline(time.Time) error                { return nil }
+func (c *fakeConn) SetReadDeadline(time.Time) error            { return nil }
+func (c *fakeConn) SetWriteDeadline(time.Time) error           { return nil }
 
 func (c *fakeConn) Close() error {
 	c.mu.Lock()
@@ -368,16 +368,18 @@ func frame(typ byte, parts ...[]byte) []byte {
 // cs is a NUL-terminated string.
 func cs(s string) []byte { return append([]byte(s), 0) }
 
-func parseMsg(name, sql string) []byte { return codec.AppendParse(nil, name, []byte(sql), []byte{0, 0}) }
-func bindMsg(stmt string) []byte       { return frame('B', cs(""), cs(stmt), []byte{0, 0, 0, 0, 0, 0}) }
-func describeS(name string) []byte     { return frame('D', []byte{'S'}, cs(name)) }
-func closeS(name string) []byte        { return codec.AppendClose(nil, 'S', name) }
-func executeMsg() []byte               { return frame('E', cs(""), []byte{0, 0, 0, 0}) }
-func syncMsg() []byte                  { return codec.AppendSync(nil) }
-func queryMsg(sql string) []byte       { return codec.AppendQuery(nil, sql) }
-func rfq(status byte) []byte           { return codec.AppendReadyForQuery(nil, status) }
-func complete(tag string) []byte       { return frame('C', cs(tag)) }
-func errorMsg() []byte                 { return codec.AppendErrorResponse(nil, "ERROR", "XX000", "failed") }
+func parseMsg(name, sql string) []byte {
+	return codec.AppendParse(nil, name, []byte(sql), []byte{0, 0})
+}
+func bindMsg(stmt string) []byte   { return frame('B', cs(""), cs(stmt), []byte{0, 0, 0, 0, 0, 0}) }
+func describeS(name string) []byte { return frame('D', []byte{'S'}, cs(name)) }
+func closeS(name string) []byte    { return codec.AppendClose(nil, 'S', name) }
+func executeMsg() []byte           { return frame('E', cs(""), []byte{0, 0, 0, 0}) }
+func syncMsg() []byte              { return codec.AppendSync(nil) }
+func queryMsg(sql string) []byte   { return codec.AppendQuery(nil, sql) }
+func rfq(status byte) []byte       { return codec.AppendReadyForQuery(nil, status) }
+func complete(tag string) []byte   { return frame('C', cs(tag)) }
+func errorMsg() []byte             { return codec.AppendErrorResponse(nil, "ERROR", "XX000", "failed") }
 
 // Replies without a body.
 var (
@@ -402,14 +404,4 @@ func splitFrames(t testing.TB, b []byte) [][]byte {
 		b = b[size:]
 	}
 	return out
-}
-
-// typesOf spells a stream's frame types, e.g. "PBES".
-func typesOf(t testing.TB, b []byte) string {
-	t.Helper()
-	var s []byte
-	for _, f := range splitFrames(t, b) {
-		s = append(s, f[0])
-	}
-	return string(s)
 }
