@@ -88,6 +88,14 @@ func (p *pool) loginWithPassword(ctx context.Context) (*loginResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A write slower than 15 ms starts pgconn's background reader, which can
+	// still sit in a Read of the socket after the login ended: it would take
+	// the first reply meant for pgdogd. SyncConn stops it (pgconn's rule
+	// before Hijack).
+	if err := conn.SyncConn(ctx); err != nil {
+		_ = conn.Close(ctx)
+		return nil, fmt.Errorf("cannot take over server connection: %w", err)
+	}
 	hj, err := conn.Hijack()
 	if err != nil {
 		return nil, fmt.Errorf("cannot take over server connection: %w", err)
