@@ -126,3 +126,25 @@ func AppendNegotiateProtocolVersion(dst []byte, newestMinor uint32, unrecognized
 func AppendParseComplete(dst []byte) []byte {
 	return append(dst, MsgParseComplete, 0, 0, 0, 4)
 }
+
+// AppendNoticeMapped appends a copy of frame, a whole ErrorResponse or
+// NoticeResponse, whose field values each pass through value: it appends
+// the field's new value (without the NUL) to dst and returns it.
+func AppendNoticeMapped(dst, frame []byte, value func(dst []byte, field byte, v []byte) []byte) []byte {
+	dst, start := beginMsg(dst, frame[0])
+	body := frame[HeaderLen:]
+	for len(body) > 0 && body[0] != 0 {
+		end := 1
+		for end < len(body) && body[end] != 0 {
+			end++
+		}
+		dst = append(dst, body[0])
+		dst = value(dst, body[0], body[1:end])
+		dst = append(dst, 0)
+		if end == len(body) {
+			break
+		}
+		body = body[end+1:]
+	}
+	return finishMsg(append(dst, 0), start)
+}

@@ -196,3 +196,21 @@ func TestAppendRenamed(t *testing.T) {
 		t.Fatalf("BeginQuery/FinishQuery = %q", q)
 	}
 }
+
+func TestAppendNoticeMapped(t *testing.T) {
+	e := AppendErrorDetail(nil, "ERROR", "26000", "prepared statement \"x\" does not exist", "d")
+	same := AppendNoticeMapped(nil, e, func(dst []byte, _ byte, v []byte) []byte { return append(dst, v...) })
+	if !bytes.Equal(same, e) {
+		t.Fatalf("identity mapping changed the frame:\n%q\n%q", same, e)
+	}
+	upper := AppendNoticeMapped(nil, e, func(dst []byte, f byte, v []byte) []byte {
+		if f == 'M' {
+			return append(dst, "renamed"...)
+		}
+		return append(dst, v...)
+	})
+	_, _, msg := ErrorFields(upper[HeaderLen:])
+	if string(msg) != "renamed" || ErrorField(upper[HeaderLen:], 'D') == nil {
+		t.Fatalf("mapped frame %q", upper)
+	}
+}

@@ -47,11 +47,11 @@ var linkMoves = [numLinkStates][numLinkStates]bool{
 // yet; when that one is pgdogd's own (in own), the reply is not the client's.
 type link struct {
 	state     linkState
-	cl        *client  // the attached client, nil when free
-	sent      uint64   // sync points sent
-	recv      uint64   // ReadyForQuery received
-	own       []uint64 // numbers of pgdogd's own sync points not answered yet, ascending, from ownAt
-	ownAt     int
+	cl        *client // the attached client, nil when free
+	sent      uint64  // sync points sent
+	recv      uint64  // sync points answered
+	kinds     []byte  // the kind of each sync point not answered yet (ptSync...), kinds[0] is number base
+	base      uint64
 	unsynced  bool // the client sent extended-protocol messages since its last Sync
 	tx        byte // the last ReadyForQuery's status: 'I', 'T' or 'E'
 	rd        codec.Walker
@@ -120,9 +120,45 @@ func (l *link) idle() bool {
 		(l.cl == nil || l.cl.rd.AtBoundary())
 }
 
+// Kinds of sync point.
+const (
+	ptSync  byte = 'S' // a client's Sync
+	ptQuery byte = 'Q' // a client's Query or FunctionCall
+	ptOwn   byte = 'O' // a Query or Sync of pgdogd's own
+	ptGone  byte = 'X' // a client's Sync PostgreSQL ignores (it arrived during COPY FROM STDIN): no reply comes
+)
+
+// kind returns the kind of the unanswered sync point number n.
+func (l *link) kind(n uint64) byte { return l.kinds[n-l.base] }
+
+// point records a sync point of kind k on its way.
+func (l *link) point(k byte) {
+	if !l.owes() {
+		l.cycleStart = time.Now()
+	}
+	if l.recv == l.sent {
+		l.kinds, l.base = l.kinds[:0], l.sent
+	}
+	l.kinds = append(l.kinds, k)
+	l.sent++
+}
+
+// skipGone counts as answered the ignored sync points at the head: their
+// answer is the next one's.
+func (l *link) skipGone() {
+	for l.recv < l.sent && l.kind(l.recv) == ptGone {
+		l.recv++
+	}
+}
+
 // ownReply reports whether the replies arriving now answer pgdogd's own request.
 func (l *link) ownReply() bool {
-	return l.ownAt < len(l.own) && l.own[l.ownAt] == l.recv
+	for n := l.recv; n < l.sent; n++ {
+		if k := l.kind(n); k != ptGone {
+			return k == ptOwn
+		}
+	}
+	return false
 }
 
 // sent records a client request frame on its way to the server; typ is the
@@ -134,10 +170,14 @@ func (l *link) sentFrame(typ byte) {
 	switch typ {
 	case codec.MsgQuery, codec.MsgFunctionCall:
 		// A simple query or function call: one ReadyForQuery.
-		l.sent++
+		l.point(ptQuery)
 	case codec.MsgSync:
-		// The end of an extended-protocol batch: one ReadyForQuery.
-		l.sent++
+		// The end of an extended-protocol batch: one ReadyForQuery, unless
+		// PostgreSQL is taking COPY data, when it ignores a Sync.
+		if l.state == lkCopyIn || l.state == lkCopyBoth {
+			return
+		}
+		l.point(ptSync)
 		l.unsynced = false
 	case codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose, codec.MsgExecute:
 		// Extended-protocol messages: answered after the next Sync.
@@ -156,15 +196,12 @@ func (l *link) sentFrame(typ byte) {
 
 // sentOwn records a sync point of pgdogd's own (a Query or a Sync it
 // wrote): its replies are not the client's.
-func (l *link) sentOwn() {
-	if !l.owes() {
-		l.cycleStart = time.Now()
-	}
-	l.own = append(l.own, l.sent)
-	l.sent++
-}
+func (l *link) sentOwn() { l.point(ptOwn) }
 
-// copyResponse records that the server entered COPY mode.
+// copyResponse records that the server entered COPY mode. Taking COPY
+// data, PostgreSQL ignores the Syncs the client sent after the message that
+// began the COPY (libpq sends Execute and Sync before any data): they will
+// get no ReadyForQuery of their own.
 func (l *link) copyResponse(typ byte) {
 	if l.cl == nil {
 		return // a COPY nobody asked for: the server is closed when it goes back (not idle)
@@ -174,8 +211,14 @@ func (l *link) copyResponse(typ byte) {
 		l.to(lkCopyIn)
 	case codec.MsgCopyOutResponse:
 		l.to(lkCopyOut)
+		return
 	case codec.MsgCopyBothResponse:
 		l.to(lkCopyBoth)
+	}
+	for n := l.recv; n < l.sent; n++ {
+		if l.kind(n) == ptSync {
+			l.kinds[n-l.base] = ptGone
+		}
 	}
 }
 
@@ -190,16 +233,13 @@ func (l *link) copyEnded() {
 // It returns whether that was pgdogd's own request, or nothing was owed
 // (then the reply is nobody's).
 func (l *link) readyForQuery(status byte) (own bool) {
+	l.skipGone()
 	if l.recv == l.sent {
 		return true
 	}
-	own = l.ownReply()
-	if own {
-		if l.ownAt++; l.ownAt == len(l.own) {
-			l.own, l.ownAt = l.own[:0], 0
-		}
-	}
+	own = l.kind(l.recv) == ptOwn
 	l.recv++
+	l.skipGone()
 	l.tx = status
 	l.copyEnded()
 	l.settle()

@@ -17,6 +17,10 @@ type clientStmts struct {
 	// cleanup holds client names pgdogd created on the server to make it
 	// refuse a duplicate Parse; they are closed after the client's next Sync.
 	cleanup []string
+	// recent, recentAt and gone map shared names back to the client's (see prepared_names.go).
+	recent   *[recentNames]recentName
+	recentAt int
+	gone     map[int]string
 }
 
 // forget drops a client's name for a statement.
@@ -80,6 +84,7 @@ func (ss *serverStmts) parseFailed(e parseEntry) {
 	}
 	if e.owner != nil && e.name != "" && e.owner.stmts.named[e.name] == e.st {
 		e.owner.stmts.forget(e.name)
+		e.owner.stmts.noteGone(e.st.id, e.name)
 	}
 }
 
@@ -219,6 +224,9 @@ func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) 
 		cl.refuseDuplicate(s, r, off, name)
 		return
 	}
+	if sql, rewritten := cl.rewriteDrops(s, r, off, query, false); rewritten {
+		query = sql // DEALLOCATE of a client's statement, under its shared name
+	}
 	st := cl.e.stmts.get(query, types)
 	cl.e.stmts.parses.Add(1)
 	key := string(name)
@@ -309,6 +317,7 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 		cl.inject(s, r, st)
 	}
 	r.out = codec.AppendRenamed(r.out, p.Bytes, nameAt, st.name)
+	cl.stmts.noteRename(st.id, name)
 	if p.Type == codec.MsgBind && st.dropsAll {
 		cl.dropAll(s)
 	}
@@ -321,6 +330,9 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 func (cl *client) dropAll(s *server) {
 	removed := cl.stmts.named
 	cl.stmts.named = nil
+	for name, st := range removed {
+		cl.stmts.noteGone(st.id, name)
+	}
 	s.stmts.reset()
 	s.l.oweDrop(cl, removed)
 }

@@ -110,6 +110,7 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 		out = append(out, st.name...)
 		last = start + d.NameEnd
 		cl.stmts.forget(name)
+		cl.stmts.noteGone(st.id, name)
 		delete(s.stmts.set, st.id)
 		s.l.oweDrop(cl, map[string]*stmt{name: st})
 	}

@@ -47,8 +47,9 @@ type server struct {
 	created   time.Time
 	idleSince time.Time
 	migrating atomic.Bool
-	pausedFd  int  // the socket while reads are paused for a slow client; -1 otherwise
-	resuming  bool // the paused socket is being enrolled again
+	swap      []byte // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
+	pausedFd  int    // the socket while reads are paused for a slow client; -1 otherwise
+	resuming  bool   // the paused socket is being enrolled again
 }
 
 // setState changes the server's state, refusing impossible moves.
@@ -118,6 +119,13 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 			l.dropFrame = cl == nil || l.ownReply()
 			if p.Last {
 				end = max(end, s.readReply(cl, &p))
+				if swap := s.swap; swap != nil { // the frame goes out rewritten
+					s.swap = nil
+					s.flushTo(cl, buf[from:off])
+					s.flushTo(cl, swap)
+					from = off
+					l.dropFrame = true
+				}
 			}
 		}
 		if l.dropFrame {
@@ -203,9 +211,12 @@ func (s *server) readReply(cl *client, p *codec.Piece) cycleEnd {
 		l.copyEnded()
 		if l.dropFrame {
 			s.ownError(p.Body())
-		} else {
-			cl.cap.failed = true
-			s.pool.stats.shard(s.loop.idx).errors.Add(1)
+			break
+		}
+		cl.cap.failed = true
+		s.pool.stats.shard(s.loop.idx).errors.Add(1)
+		if cl.stmtsOn {
+			s.swap = cl.renameError(p.Bytes)
 		}
 	case codec.MsgCopyInResponse, codec.MsgCopyOutResponse, codec.MsgCopyBothResponse:
 		// The server enters COPY mode.
