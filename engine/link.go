@@ -319,17 +319,23 @@ func (l *link) settle() {
 
 // dropEntry is a client statement that drops prepared statements, sent and
 // not answered yet. The client's names it drops were taken out of the
-// client's view when it was sent; they come back if it fails.
+// client's view when it was sent, and the statements out of the server's;
+// they come back if it fails.
 type dropEntry struct {
 	batch   uint64
 	owner   *client
 	removed map[string]*stmt
+	server  map[int]uint64 // DEALLOCATE ALL, DISCARD ALL: the server's view before it
+	ss      *serverStmts
+	seq     uint64 // ss.drops when it was sent
 }
 
 // oweDrop records a DEALLOCATE or DISCARD ALL on its way (removed: the
-// client's names it takes out, nil when none).
-func (l *link) oweDrop(owner *client, removed map[string]*stmt) {
-	l.drops = append(l.drops, dropEntry{batch: l.sent, owner: owner, removed: removed})
+// client's names it takes out, nil when none; view: the server's view it
+// emptied, nil for DEALLOCATE name).
+func (l *link) oweDrop(owner *client, removed map[string]*stmt, view map[int]uint64) {
+	l.stmts.drops++
+	l.drops = append(l.drops, dropEntry{batch: l.sent, owner: owner, removed: removed, server: view, ss: l.stmts, seq: l.stmts.drops})
 }
 
 // dropDone records the CommandComplete of a DEALLOCATE or DISCARD ALL: the
@@ -355,6 +361,13 @@ func (l *link) popDrop() {
 // undo gives the client back the names a failed drop took out, unless it
 // defined them again since.
 func (e *dropEntry) undo() {
+	if e.server != nil && e.ss.drops == e.seq { // nothing dropped since: the server still has them
+		for id, tick := range e.server {
+			if _, ok := e.ss.set[id]; !ok {
+				e.ss.restore(id, tick)
+			}
+		}
+	}
 	for name, st := range e.removed {
 		if e.owner.stmts.named[name] == nil {
 			e.owner.stmts.define(name, st)

@@ -17,9 +17,9 @@ type stmt struct {
 	name  string // "__pgdogd_<id>"
 	query string
 	parse []byte // a complete Parse frame for name; immutable
-	// dropsAll: the statement is DEALLOCATE ALL or DISCARD ALL, which drop
-	// every prepared statement of the server it runs on. Immutable.
-	dropsAll bool
+	// drops: what the statement drops when it runs (DEALLOCATE ALL,
+	// DISCARD ALL, DEALLOCATE of a shared name). Immutable.
+	drops dropping
 	// validated is set once a server accepted the statement's Parse: a
 	// later Parse of it may be answered without a server.
 	validated atomic.Bool
@@ -52,7 +52,7 @@ func (c *stmtCache) get(query, types []byte) *stmt {
 	c.next++
 	st := &stmt{id: c.next, name: stmtName(c.next), query: string(query)}
 	st.parse = codec.AppendParse(nil, st.name, query, types)
-	st.dropsAll = dropsAll(query)
+	st.drops = droppingOf(query)
 	c.byKey[string(c.key)] = st
 	c.byID[st.id] = st
 	return st
@@ -72,11 +72,29 @@ func (c *stmtCache) lookup(query, types []byte) *stmt {
 	return c.byKey[string(c.key)]
 }
 
-// dropsAll reports whether a statement's text drops every prepared
-// statement: DEALLOCATE ALL or DISCARD ALL.
-func dropsAll(query []byte) bool {
+// dropping is what a statement's text drops when it runs: every prepared
+// statement of the server (all), or one shared statement (id), or nothing.
+type dropping struct {
+	all bool
+	id  int
+}
+
+// droppingOf reads a statement's text: DEALLOCATE ALL and DISCARD ALL drop
+// everything; DEALLOCATE __pgdogd_N (a client's DEALLOCATE renamed by
+// pgdogd, or typed by hand) drops statement N.
+func droppingOf(query []byte) dropping {
+	if !mayDrop(query) {
+		return dropping{}
+	}
 	d, ok := sqlscan.ParseDrop(query)
-	return ok && d.All
+	if !ok {
+		return dropping{}
+	}
+	if d.All {
+		return dropping{all: true}
+	}
+	id, _ := stmtID(d.Name(nil, query))
+	return dropping{id: id}
 }
 
 // byName finds a statement by its server-side name.

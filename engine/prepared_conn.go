@@ -2,6 +2,7 @@
 package engine
 
 import (
+	"maps"
 	"sort"
 
 	"github.com/pgdogd/pgdogd/codec"
@@ -12,8 +13,13 @@ type clientStmts struct {
 	named      map[string]*stmt
 	unnamed    []byte // the last Parse of the unnamed statement, whole frame (a copy); nil when it must not be re-sent
 	unnamedGen uint64 // bumped at each unnamed Parse
-	// unnamedDropsAll: the unnamed statement is DEALLOCATE ALL or DISCARD ALL.
-	unnamedDropsAll bool
+	// unnamedDrops: what the unnamed statement drops when it runs, and the
+	// client's name it deallocates (DEALLOCATE name, renamed).
+	unnamedDrops    dropping
+	unnamedDropName string
+	// deallocs: for the client's named statements that are DEALLOCATE name,
+	// the client's name each deallocates.
+	deallocs map[*stmt]string
 	// cleanup holds client names pgdogd created on the server to make it
 	// refuse a duplicate Parse; they are closed after the client's next Sync.
 	cleanup []string
@@ -55,6 +61,15 @@ type serverStmts struct {
 	tick       uint64
 	unnamedBy  *client // whose unnamed statement the server holds
 	unnamedGen uint64
+	drops      uint64 // DEALLOCATE and DISCARD ALL sent to the server
+}
+
+// restore puts back a statement a refused DEALLOCATE ALL took out of the view.
+func (ss *serverStmts) restore(id int, tick uint64) {
+	if ss.set == nil {
+		ss.set = map[int]uint64{}
+	}
+	ss.set[id] = tick
 }
 
 func (ss *serverStmts) has(id int) bool {
@@ -224,10 +239,17 @@ func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) 
 		cl.refuseDuplicate(s, r, off, name)
 		return
 	}
-	if sql, rewritten := cl.rewriteDrops(s, r, off, query, false); rewritten {
+	sql, target, rewritten := cl.rewriteDrops(s, r, off, query, false)
+	if rewritten {
 		query = sql // DEALLOCATE of a client's statement, under its shared name
 	}
 	st := cl.e.stmts.get(query, types)
+	if rewritten {
+		if cl.stmts.deallocs == nil {
+			cl.stmts.deallocs = map[*stmt]string{}
+		}
+		cl.stmts.deallocs[st] = target
+	}
 	cl.e.stmts.parses.Add(1)
 	key := string(name)
 	cl.stmts.define(key, st)
@@ -279,14 +301,14 @@ func (cl *client) parseUnnamed(s *server, r *rewriter, p *codec.Piece, off int, 
 	cl.cap.parsedUnnamed = true
 	ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
 	s.l.oweParse(parseEntry{owner: nil})
-	cl.stmts.unnamedDropsAll = false
-	if sql, rewritten := cl.rewriteDrops(s, r, off, query, false); rewritten {
+	if sql, target, rewritten := cl.rewriteDrops(s, r, off, query, false); rewritten {
 		r.cut(off, off+p.Size)
 		r.out = codec.AppendParse(r.out, "", sql, types)
+		cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = droppingOf(sql), target
 		cl.stmts.unnamed = nil // a DEALLOCATE of a statement is not prepared again elsewhere
 		return
 	}
-	cl.stmts.unnamedDropsAll = dropsAll(query)
+	cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = droppingOf(query), ""
 	cl.stmts.unnamed = append(cl.stmts.unnamed[:0], p.Bytes...)
 }
 
@@ -303,8 +325,8 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 			s.l.oweParse(parseEntry{drop: true, owner: cl})
 			cl.cap.parsedUnnamed = true
 		}
-		if p.Type == codec.MsgBind && cl.stmts.unnamedDropsAll {
-			cl.dropAll(s)
+		if p.Type == codec.MsgBind {
+			cl.runDrops(s, cl.stmts.unnamedDrops, cl.stmts.unnamedDropName)
 		}
 		return
 	}
@@ -318,9 +340,34 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 	}
 	r.out = codec.AppendRenamed(r.out, p.Bytes, nameAt, st.name)
 	cl.stmts.noteRename(st.id, name)
-	if p.Type == codec.MsgBind && st.dropsAll {
-		cl.dropAll(s)
+	if p.Type == codec.MsgBind && st.drops != (dropping{}) {
+		cl.runDrops(s, st.drops, cl.stmts.deallocs[st])
 	}
+}
+
+// runDrops records, at a Bind, what the bound statement drops when it
+// runs; name is the client's name a DEALLOCATE name deallocates.
+func (cl *client) runDrops(s *server, d dropping, name string) {
+	switch {
+	case d.all:
+		cl.dropAll(s)
+	case d.id != 0:
+		cl.dropOne(s, d.id, name)
+	}
+}
+
+// dropOne records that shared statement id is going from the server, and
+// the client's name for it with it (name, when it is the client's name
+// for id); the name comes back if PostgreSQL refuses.
+func (cl *client) dropOne(s *server, id int, name string) {
+	var removed map[string]*stmt
+	if st := cl.stmts.named[name]; st != nil && st.id == id {
+		removed = map[string]*stmt{name: st}
+		cl.stmts.forget(name)
+		cl.stmts.noteGone(id, name)
+	}
+	delete(s.stmts.set, id)
+	s.l.oweDrop(cl, removed, nil)
 }
 
 // dropAll records that every prepared statement of the server and the
@@ -333,8 +380,9 @@ func (cl *client) dropAll(s *server) {
 	for name, st := range removed {
 		cl.stmts.noteGone(st.id, name)
 	}
+	view := maps.Clone(s.stmts.set)
 	s.stmts.reset()
-	s.l.oweDrop(cl, removed)
+	s.l.oweDrop(cl, removed, view)
 }
 
 // answerParses answers, without a server, a run of named Parse frames ended
@@ -364,7 +412,7 @@ func (cl *client) answerParses(buf []byte) int {
 		if !ok || len(name) == 0 || cl.stmts.named[string(name)] != nil {
 			return 0
 		}
-		if st := cl.e.stmts.find(query, types); st == nil || !st.validated.Load() || st.dropsAll {
+		if st := cl.e.stmts.find(query, types); st == nil || !st.validated.Load() || st.drops != (dropping{}) {
 			return 0
 		}
 		for _, n := range names {

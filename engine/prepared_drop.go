@@ -48,7 +48,7 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 	if !mayDrop(sql) {
 		return
 	}
-	out, rewritten := cl.rewriteDrops(s, r, off, sql, true)
+	out, _, rewritten := cl.rewriteDrops(s, r, off, sql, true)
 	if !rewritten {
 		return
 	}
@@ -59,15 +59,17 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 	r.out = codec.FinishQuery(r.out, start)
 }
 
-// rewriteDrops applies the drops in sql (a simple Query's text, or a Parse's
-// when !simple) to the client's and the server's views, and returns the
-// text with every DEALLOCATE name of a client's statement renamed to the
-// shared statement, which it makes sure the server has (for a simple Query,
-// in a batch of pgdogd's own before it, as a Parse cannot precede a Query
-// without a Sync). rewritten is false when the text stays as it is.
-func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simple bool) (out []byte, rewritten bool) {
+// rewriteDrops reads the drops in sql, a simple Query's text or (when
+// !simple) a Parse's, and returns the text with every DEALLOCATE name of a
+// client's statement renamed to the shared statement, which it makes sure
+// the server has (for a simple Query, in a batch of pgdogd's own before
+// it, as a Parse cannot precede a Query without a Sync). A simple Query's
+// drops are recorded now; a Parse's when a Bind runs the statement (target
+// is then the client's name it deallocates). rewritten is false when the
+// text stays as it is.
+func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simple bool) (out []byte, target string, rewritten bool) {
 	if !mayDrop(sql) {
-		return nil, false
+		return nil, "", false
 	}
 	stmts := sqlscan.Split(sql)
 	last := 0
@@ -80,19 +82,19 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 		if !ok {
 			continue
 		}
-		if d.All {
-			cl.dropAll(s)
-			continue
-		}
 		name := string(d.Name(nil, text))
 		st := cl.stmts.named[name]
-		if st == nil {
+		switch {
+		case d.All && simple:
+			cl.dropAll(s)
+			continue
+		case st == nil && simple:
 			// Not the client's: PostgreSQL answers for it. A shared name
-			// typed by hand may drop a shared statement: forget it.
-			if id, ok := stmtID([]byte(name)); ok {
-				delete(s.stmts.set, id)
-			}
-			s.l.oweDrop(nil, nil)
+			// typed by hand drops a shared statement.
+			id, _ := stmtID([]byte(name))
+			cl.dropOne(s, id, "")
+			continue
+		case st == nil:
 			continue
 		}
 		if !s.stmts.has(st.id) {
@@ -109,13 +111,13 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 		out = append(out, sql[last:start+d.NameStart]...)
 		out = append(out, st.name...)
 		last = start + d.NameEnd
-		cl.stmts.forget(name)
-		cl.stmts.noteGone(st.id, name)
-		delete(s.stmts.set, st.id)
-		s.l.oweDrop(cl, map[string]*stmt{name: st})
+		target = name
+		if simple {
+			cl.dropOne(s, st.id, name)
+		}
 	}
 	if out == nil {
-		return nil, false
+		return nil, "", false
 	}
-	return append(out, sql[last:]...), true
+	return append(out, sql[last:]...), target, true
 }

@@ -22,11 +22,14 @@ func TestStmtNames(t *testing.T) {
 	if c.find([]byte("select 2"), []byte{0, 0}) != nil || c.find([]byte("select 1"), []byte{0, 0}) != a {
 		t.Fatal("find adds statements or misses them")
 	}
-	if st := c.get([]byte("/* x */ DEALLOCATE PREPARE ALL;"), []byte{0, 0}); !st.dropsAll {
+	if st := c.get([]byte("/* x */ DEALLOCATE PREPARE ALL;"), []byte{0, 0}); !st.drops.all {
 		t.Fatal("DEALLOCATE ALL not marked as dropping every statement")
 	}
-	if st := c.get([]byte("DISCARD PLANS"), []byte{0, 0}); st.dropsAll {
-		t.Fatal("DISCARD PLANS marked as dropping every statement")
+	if st := c.get([]byte("DISCARD PLANS"), []byte{0, 0}); st.drops != (dropping{}) {
+		t.Fatal("DISCARD PLANS marked as dropping statements")
+	}
+	if st := c.get([]byte("deallocate __pgdogd_7"), []byte{0, 0}); st.drops != (dropping{id: 7}) {
+		t.Fatalf("DEALLOCATE of a shared name drops %+v", st.drops)
 	}
 }
 
