@@ -67,6 +67,14 @@ type txn struct {
 	params     params    // the client's settings; shared, never modified
 }
 
+// duration is how long the transaction took on the source.
+func (t txn) duration() time.Duration {
+	if t.start.IsZero() {
+		return 0
+	}
+	return max(t.end.Sub(t.start), 0)
+}
+
 // capture is a client's recording of the transaction in progress.
 type capture struct {
 	links         []*mirrorLink // per mirror of the client's pool, made at first use

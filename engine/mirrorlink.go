@@ -90,6 +90,8 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	}
 	l.cur = s
 	l.rw.Reset()
+	base := l.e.cfg.Load().General.MirrorTimeout
+	r.Timeout = base
 	ok := l.syncParams(r, s, t.params)
 	if !ok {
 		d.stats.errors.Add(1)
@@ -97,6 +99,9 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.drop(dropUnavailable)
 		return
 	}
+	// No statement ran longer on the source than the whole transaction: a
+	// mirror silent for mirror_timeout beyond that is taken as hung.
+	r.Timeout = base + t.duration()
 	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
@@ -106,7 +111,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		d.dest.releaseBlocking(s, false)
 		if err != nil {
 			d.stats.errors.Add(1)
-			if !errors.Is(err, mirror.ErrBadReply) && !errors.Is(err, mirror.ErrTrailing) {
+			if !errors.Is(err, mirror.ErrBadReply) && !errors.Is(err, mirror.ErrTrailing) && !errors.Is(err, mirror.ErrTimeout) {
 				d.markDown() // the connection broke: the mirror may be down
 			}
 			return

@@ -4,7 +4,9 @@ package mirror
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
@@ -18,9 +20,28 @@ var ErrBadReply = errors.New("mirror: malformed message from destination")
 // asked for: the connection's state is unknown and it must not be reused.
 var ErrTrailing = errors.New("mirror: unexpected bytes after the last ReadyForQuery")
 
+// ErrTimeout is returned when the destination stayed silent for the
+// Replayer's Timeout while a reply was owed, or did not take a request for
+// that long: the connection's state is unknown and it must be closed.
+var ErrTimeout = errors.New("mirror: destination did not answer in time")
+
+// Deadliner is a connection whose reads and writes can be bounded, as a
+// net.Conn's.
+type Deadliner interface {
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
+}
+
 // Replayer replays transactions on one blocking connection. It keeps its
 // read buffer between transactions; it is used by one goroutine.
 type Replayer struct {
+	// Timeout bounds every read and write of a replay on a connection that
+	// is a Deadliner: each waits at most Timeout from its own start, so a
+	// reply that keeps arriving is never cut, while a destination that
+	// never answers fails the replay with ErrTimeout. Zero: no bound.
+	Timeout time.Duration
+	dl      Deadliner // the connection being replayed on, when it has deadlines
+
 	// Rewrite, when set, turns a request into what is sent (for instance to
 	// make prepared statements exist on the destination). It appends to dst
 	// and returns it; dst is the Replayer's own buffer, reused per batch.
@@ -63,7 +84,7 @@ const Coalesce = time.Millisecond
 // usually returns about when the next request is due, so the wait costs no
 // timer; the last replies are read as they come. Errors from the
 // destination are counted, not returned; a returned error means the
-// connection is unusable.
+// connection is unusable (ErrTimeout when Timeout passed).
 func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sleeper) (Result, error) {
 	if sleep == nil {
 		sleep = time.Sleep
@@ -71,6 +92,13 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 	var res Result
 	// Nothing read on another connection carries over.
 	r.pending, r.errors, r.reqSkip, r.have, r.skip = 0, 0, 0, 0, 0
+	r.dl, _ = c.(Deadliner)
+	defer func() { r.dl = nil }()
+	if r.dl != nil && r.Timeout <= 0 {
+		// No bound: clear any left by an earlier replay on this connection.
+		_ = r.dl.SetReadDeadline(time.Time{})
+		_ = r.dl.SetWriteDeadline(time.Time{})
+	}
 	for buf := txn; len(buf) > 0; {
 		at, _, _, ok := NextRecord(buf)
 		if !ok {
@@ -102,7 +130,7 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 			r.pending += r.countAnswered(req)
 			res.Requests++
 		}
-		if _, err := c.Write(r.wbuf); err != nil {
+		if err := r.write(c); err != nil {
 			return res, err
 		}
 	}
@@ -149,13 +177,43 @@ func (r *Replayer) drain(c io.Reader, copyStops bool) error {
 		if r.have == len(r.rbuf) {
 			return ErrBadReply // a frame larger than rbuf that is not being skipped
 		}
-		n, err := c.Read(r.rbuf[r.have:])
+		n, err := r.read(c)
 		if n == 0 && err != nil {
 			return err
 		}
 		r.have += n
 	}
 	return nil
+}
+
+// read reads into the free part of rbuf within Timeout.
+func (r *Replayer) read(c io.Reader) (int, error) {
+	if r.dl != nil && r.Timeout > 0 {
+		if err := r.dl.SetReadDeadline(time.Now().Add(r.Timeout)); err != nil {
+			return 0, fmt.Errorf("cannot set a read deadline: %w", err)
+		}
+	}
+	n, err := c.Read(r.rbuf[r.have:])
+	return n, r.timedOut(err)
+}
+
+// write sends wbuf within Timeout.
+func (r *Replayer) write(c io.Writer) error {
+	if r.dl != nil && r.Timeout > 0 {
+		if err := r.dl.SetWriteDeadline(time.Now().Add(r.Timeout)); err != nil {
+			return fmt.Errorf("cannot set a write deadline: %w", err)
+		}
+	}
+	_, err := c.Write(r.wbuf)
+	return r.timedOut(err)
+}
+
+// timedOut turns a deadline's expiry into ErrTimeout, keeping the cause.
+func (r *Replayer) timedOut(err error) error {
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w (%v): %w", ErrTimeout, r.Timeout, err)
+	}
+	return err
 }
 
 // consume handles the whole frames in the read buffer and keeps the rest.

@@ -1,12 +1,14 @@
-// replay_test.go checks record encoding and the replay of captured transactions against a scripted destination.
+// replay_test.go checks record encoding, the replay of captured transactions against a scripted destination, and its timeout.
 package mirror
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +207,103 @@ func TestReplayCoalescesCloseRequests(t *testing.T) {
 	}
 	if !strings.HasSuffix(got.String(), string(codec.AppendQuery(nil, "commit"))) {
 		t.Fatalf("destination got %q", got.String())
+	}
+}
+
+// silentDest listens on loopback and accepts one connection, which it reads
+// to the end without ever answering. It returns the client side and a
+// channel closed once the first request byte arrived.
+func silentDest(t *testing.T) (net.Conn, <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("cannot listen: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	arrived := make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		var one [1]byte
+		if _, err := io.ReadFull(c, one[:]); err != nil {
+			return
+		}
+		close(arrived)
+		_, _ = io.Copy(io.Discard, c)
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("cannot dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, arrived
+}
+
+// checkTimeout checks that a replay bounded by timeout failed with
+// ErrTimeout, keeping the deadline's error, within the bound and some slack.
+func checkTimeout(t *testing.T, err error, elapsed, timeout time.Duration) {
+	t.Helper()
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Replay error %v, want ErrTimeout wrapping os.ErrDeadlineExceeded", err)
+	}
+	if elapsed < timeout || elapsed > timeout+5*time.Second {
+		t.Fatalf("Replay returned after %v, want just after the %v timeout", elapsed, timeout)
+	}
+}
+
+// TestReplayTimeoutSilentDestination: a destination that takes the request
+// but never answers fails the replay with ErrTimeout once Timeout passed;
+// the same Replayer then replays the next transaction on another connection.
+func TestReplayTimeoutSilentDestination(t *testing.T) {
+	c, arrived := silentDest(t)
+	const timeout = 300 * time.Millisecond
+	r := NewReplayer()
+	r.Timeout = timeout
+	txn := AppendRecord(nil, 0, codec.AppendQuery(nil, "select 1"))
+	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "select 2"))
+	start := time.Now()
+	res, err := r.Replay(c, txn, start, nil)
+	checkTimeout(t, err, time.Since(start), timeout)
+	if res.Requests != 2 {
+		t.Fatalf("result %+v, want both requests sent", res)
+	}
+	<-arrived
+
+	a, _, done := startScripted(t)
+	res, err = r.Replay(a, AppendRecord(nil, 0, codec.AppendQuery(nil, "select 3")), time.Now(), nil)
+	_ = a.Close()
+	<-done
+	if err != nil || res.Requests != 1 || res.Errors != 0 {
+		t.Fatalf("next replay after a timeout: %+v %v, want it replayed", res, err)
+	}
+}
+
+// TestReplayTimeoutDestinationNotReading: a destination that does not even
+// read blocks the write; the write is bounded too.
+func TestReplayTimeoutDestinationNotReading(t *testing.T) {
+	a, b := net.Pipe() // a write on a pipe waits for a read on the other end
+	defer a.Close()
+	defer b.Close()
+	const timeout = 200 * time.Millisecond
+	r := NewReplayer()
+	r.Timeout = timeout
+	start := time.Now()
+	_, err := r.Replay(a, AppendRecord(nil, 0, codec.AppendQuery(nil, "select 1")), start, nil)
+	checkTimeout(t, err, time.Since(start), timeout)
+}
+
+// TestReplayNoTimeoutClearsDeadline: without Timeout, a deadline left on
+// the connection (by an earlier bounded replay) does not cut the replay.
+func TestReplayNoTimeoutClearsDeadline(t *testing.T) {
+	a, _, done := startScripted(t)
+	_ = a.SetDeadline(time.Now()) // already expired
+	res, err := NewReplayer().Replay(a, AppendRecord(nil, 0, codec.AppendQuery(nil, "select 1")), time.Now(), nil)
+	_ = a.Close()
+	<-done
+	if err != nil || res.Requests != 1 {
+		t.Fatalf("res=%+v err=%v, want the replay unbounded", res, err)
 	}
 }

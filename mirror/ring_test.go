@@ -1,4 +1,4 @@
-// ring_test.go tests Ring: order, edges, limits, close, wake-ups and a concurrent stress run.
+// ring_test.go tests Ring: order, edges, limits, close, wake-ups, and concurrent and seeded wake-up stress runs.
 package mirror
 
 import (
@@ -481,4 +481,101 @@ func TestRingSharesBufsAcrossMirrors(t *testing.T) {
 		}
 		b.Release()
 	}
+}
+
+// TestRingWakeupStress runs many seeded rounds of one producer and one consumer that
+// goes back to Wait (and usually to sleep) after every item. For each item the producer
+// picks at random: wait until the consumer is asleep, push at once, push after a short
+// random spin (racing the consumer's way to sleep), or push a burst; the consumer spins a
+// random while between items, so it reaches its sleep at varying points. Every item must
+// arrive, in order, and Wait must report the close only after the last one. A lost
+// wake-up leaves the consumer asleep over a queued item: the round's deadline reports it
+// (with its seed) instead of hanging.
+func TestRingWakeupStress(t *testing.T) {
+	rounds, items := 200, 200
+	if testing.Short() {
+		rounds = 50
+	}
+	for round := range rounds {
+		if !ringWakeupRound(t, uint64(round), items) {
+			return
+		}
+	}
+}
+
+// ringWakeupRound runs one round with its seed; false after reporting a failure.
+func ringWakeupRound(t *testing.T, seed uint64, items int) bool {
+	t.Helper()
+	prng := rand.New(rand.NewPCG(seed, 1))
+	r := NewRing[int](1 + prng.IntN(8))
+	deadline := time.Now().Add(10 * time.Second)
+	done := make(chan struct{}) // closed to release a consumer stuck by a lost wake-up
+	got := make(chan int, 1)    // the consumer's count when Wait returned false
+	go func() {
+		crng := rand.New(rand.NewPCG(seed, 2))
+		n := 0
+		for r.Wait(done) {
+			v, ok := r.Pop()
+			if !ok || v != n {
+				t.Errorf("seed %d: Pop %d %v after Wait, want %d", seed, v, ok, n)
+				break
+			}
+			n++
+			spin(crng.IntN(3) * crng.IntN(200))
+		}
+		got <- n
+	}()
+	stuck := ""
+	for i := 0; i < items && stuck == ""; {
+		switch prng.IntN(4) {
+		case 0: // the consumer asleep: only the token can wake it
+			if !spinUntil(deadline, r.sleeping.Load) {
+				stuck = "the consumer never went to sleep"
+			}
+		case 1:
+			spin(prng.IntN(300))
+		}
+		for burst := 1 + prng.IntN(3)*prng.IntN(4); burst > 0 && i < items && stuck == ""; burst-- {
+			if !spinUntil(deadline, func() bool { return r.Push(i) }) {
+				stuck = "the ring stayed full"
+				break
+			}
+			i++
+		}
+	}
+	r.Close()
+	select {
+	case n := <-got:
+		if stuck != "" || n != items {
+			t.Errorf("seed %d (cap %d): consumer got %d of %d items (%s)", seed, r.Cap(), n, items, stuck)
+			return false
+		}
+	case <-time.After(time.Until(deadline)):
+		close(done)
+		n := <-got
+		t.Errorf("seed %d (cap %d): lost wake-up: consumer asleep after %d of %d items with %d queued (%s)",
+			seed, r.Cap(), n, items, r.Len(), stuck)
+		return false
+	}
+	return !t.Failed()
+}
+
+// spin busy-waits about n steps, to shift where one side is against the other.
+func spin(n int) {
+	for range n {
+		spinSink.Add(1)
+	}
+}
+
+// spinUntil spins (yielding now and then) until cond holds or deadline passes.
+func spinUntil(deadline time.Time, cond func() bool) bool {
+	for i := 0; !cond(); i++ {
+		if i%64 == 63 {
+			if time.Now().After(deadline) {
+				return false
+			}
+			runtime.Gosched()
+		}
+	}
+	return true
 }

@@ -1,4 +1,4 @@
-// Mirroring under change and trouble: runtime exposure (SET, RELOAD), a locked mirror, a stopped mirror.
+// Mirroring under change and trouble: runtime exposure (SET, RELOAD), a locked mirror, a mirror past mirror_timeout, a stopped mirror.
 package testsuite
 
 import (
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -187,6 +188,49 @@ func testMirrorLocked(t *testing.T, s *mirrorSet) {
 		t.Errorf("%s (not locked): %+v, want everything mirrored", mirrorDB2, r)
 	}
 	expectMirroredAgain(t, s, p, admin, s.m1, mirrorDB1, "mt_hold")
+}
+
+// testMirrorTimeout: with mirror_timeout at 1 s, replays stuck behind a lock on mirror1
+// give up after about that long, each counted as an error, without marking the mirror
+// down; once the lock is gone the next transactions are mirrored on fresh connections.
+func testMirrorTimeout(t *testing.T, s *mirrorSet) {
+	const timeout = time.Second
+	t.Setenv("PGDOG_MIRROR_TIMEOUT", strconv.Itoa(int(timeout.Milliseconds()))) // inherited by pgdogd
+	p, _ := startMirrorProxy(t, s, 1.0, 1000)
+	admin := p.MustConnect(t, adminLogin)
+	ctx := testCtx(t, 60*time.Second)
+	holder := s.m1.MustConnect(t, Alice)
+	if _, err := holder.Exec(ctx, "begin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(ctx, "lock table mt_timeout in access exclusive mode"); err != nil {
+		t.Fatal(err)
+	}
+	conn := p.MustConnect(t, Alice)
+	start := time.Now()
+	insertRows(t, conn, 2, "insert into mt_timeout(v) values (1)")
+	var r mirrorRow
+	if !waitFor(20*time.Second, func() bool { r = mustShowMirrors(t, admin)[mirrorDB1]; return r.Errors >= 2 }) {
+		t.Fatalf("%s: replays behind the lock did not time out: %+v", mirrorDB1, r)
+	}
+	elapsed := time.Since(start)
+	t.Logf("%s: two replays timed out in %v: %+v", mirrorDB1, elapsed.Round(time.Millisecond), r)
+	if elapsed < 2*timeout {
+		t.Errorf("two replays gave up after %v in all, before 2 x mirror_timeout (%v)", elapsed, timeout)
+	}
+	if r.Errors != 2 || r.Dropped != 0 || r.Mirrored != 0 {
+		t.Errorf("%s after the timeouts: %+v, want 2 errors, nothing dropped or mirrored", mirrorDB1, r)
+	}
+	if _, err := holder.Exec(ctx, "rollback"); err != nil {
+		t.Fatal(err)
+	}
+	expectMirroredAgain(t, s, p, admin, s.m1, mirrorDB1, "mt_timeout")
+	if r := mustShowMirrors(t, admin)[mirrorDB1]; r.Errors != 2 {
+		t.Errorf("%s after the lock: %+v, want no error beyond the 2 timeouts", mirrorDB1, r)
+	}
+	if r := mustShowMirrors(t, admin)[mirrorDB2]; r.Mirrored != r.Total || r.Errors != 0 {
+		t.Errorf("%s (not locked): %+v, want everything mirrored", mirrorDB2, r)
+	}
 }
 
 // expectMirroredAgain runs new transactions through p and checks that all reach dest.

@@ -35,6 +35,7 @@ var mirrorTables = []string{
 	"CREATE TABLE mt_runtime (id bigserial PRIMARY KEY, phase text NOT NULL)",
 	"CREATE TABLE mt_hold (id bigserial PRIMARY KEY, v int NOT NULL)",
 	"CREATE TABLE mt_down (id bigserial PRIMARY KEY, v int NOT NULL)",
+	"CREATE TABLE mt_timeout (id bigserial PRIMARY KEY, v int NOT NULL)",
 }
 
 // mirrorSet is the source cluster and the two mirror clusters, all with the same tables.

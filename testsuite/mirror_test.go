@@ -20,6 +20,7 @@ func TestMirror(t *testing.T) {
 	t.Run("Order", func(t *testing.T) { testMirrorOrder(t, s) })
 	t.Run("RuntimeExposure", func(t *testing.T) { testMirrorRuntimeExposure(t, s) })
 	t.Run("LockedMirror", func(t *testing.T) { testMirrorLocked(t, s) })
+	t.Run("Timeout", func(t *testing.T) { testMirrorTimeout(t, s) })
 	t.Run("StoppedMirror", func(t *testing.T) { testMirrorStopped(t, s) })
 }
 

@@ -32,6 +32,11 @@ type General struct {
 	MirrorQueue               int     // default 128
 	MirrorExposure            float64 // default 1.0, within 0..1
 	MirrorMaxTransactionBytes int     // pgdogd only, key mirror_max_transaction_size; default 4 MiB
+	// MirrorTimeout is pgdogd's own mirror_timeout: how long a mirror may stay
+	// silent while a reply is owed (or refuse a request), beyond the
+	// transaction's duration on the source, before its connection is closed
+	// and the transaction counted as an error; default 30 s.
+	MirrorTimeout time.Duration
 
 	OpenmetricsPort      int    // 0 = off
 	OpenmetricsHost      string // default "0.0.0.0", as PgDog

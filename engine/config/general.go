@@ -16,6 +16,11 @@ const (
 	minMaxMessageSize                = 1 << 10
 )
 
+// DefaultMirrorTimeout is mirror_timeout's default: long enough for a
+// statement that waits on a lock, short enough that a mirror that never
+// answers holds up its client's queue for about half a minute.
+const DefaultMirrorTimeout = 30 * time.Second
+
 // Values accepted by the enumerated settings, first one being PgDog's default.
 var (
 	poolerModes        = []string{string(ModeTransaction), string(ModeSession)}
@@ -54,6 +59,7 @@ func defaultGeneral() General {
 		MirrorQueue:               128,
 		MirrorExposure:            1.0,
 		MirrorMaxTransactionBytes: DefaultMirrorMaxTransactionBytes,
+		MirrorTimeout:             DefaultMirrorTimeout,
 		OpenmetricsHost:           "0.0.0.0",
 		MaxMessageSize:            DefaultMaxMessageSize,
 	}
@@ -75,6 +81,7 @@ func generalFields(g *General) []field {
 		{"prepared_statements_limit", &g.PreparedStatementsLimit},
 		{"mirror_queue", &g.MirrorQueue}, {"mirror_exposure", &g.MirrorExposure},
 		{"mirror_max_transaction_size", &g.MirrorMaxTransactionBytes},
+		{"mirror_timeout", &g.MirrorTimeout},
 		{"openmetrics_port", &g.OpenmetricsPort}, {"openmetrics_host", &g.OpenmetricsHost},
 		{"openmetrics_namespace", &g.OpenmetricsNamespace},
 		{"tls_certificate", &g.TLSCertificate}, {"tls_private_key", &g.TLSPrivateKey},
@@ -161,6 +168,9 @@ func (c *collector) checkGeneral(g *General, src map[string]source) {
 	c.checkExposure(src["mirror_exposure"], g.MirrorExposure)
 	if g.MirrorMaxTransactionBytes < 1 {
 		p("mirror_max_transaction_size", "must be at least 1 byte")
+	}
+	if g.MirrorTimeout < time.Millisecond {
+		p("mirror_timeout", "must be at least 1 ms, got %d", g.MirrorTimeout.Milliseconds())
 	}
 	if g.MaxMessageSize < minMaxMessageSize {
 		p("max_message_size", "must be at least %d bytes, got %d", minMaxMessageSize, g.MaxMessageSize)

@@ -17,7 +17,7 @@ func TestDefaults(t *testing.T) {
 		IdleTimeout: time.Minute, ServerLifetime: 24 * time.Hour, HealthcheckInterval: 30 * time.Second,
 		HealthcheckTimeout: 5 * time.Second, BanTimeout: 5 * time.Minute, ShutdownTimeout: time.Minute,
 		AuthType: "scram", PreparedStatements: "extended", PreparedStatementsLimit: math.MaxInt64,
-		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20,
+		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20, MirrorTimeout: 30 * time.Second,
 		OpenmetricsHost: "0.0.0.0", MaxMessageSize: 64 << 20,
 	}
 	if g != want {
@@ -52,6 +52,7 @@ max_pool_size = 7
 checkout_timeout = 1_500
 mirror_exposure = 0  # integers are accepted where a float is expected
 mirror_max_transaction_size = 1024
+mirror_timeout = 2_500
 max_message_size = 2048
 tls_certificate = "c.pem"
 tls_private_key = "k.pem"
@@ -62,7 +63,8 @@ tls_client_required = true
 		t.Errorf("general: %+v", g)
 	}
 	if g.CheckoutTimeout != 1500*time.Millisecond || g.MirrorExposure != 0 ||
-		g.MirrorMaxTransactionBytes != 1024 || g.MaxMessageSize != 2048 || !g.TLSClientRequired {
+		g.MirrorMaxTransactionBytes != 1024 || g.MirrorTimeout != 2500*time.Millisecond ||
+		g.MaxMessageSize != 2048 || !g.TLSClientRequired {
 		t.Errorf("general: %+v", g)
 	}
 }
@@ -165,6 +167,8 @@ func TestProblems(t *testing.T) {
 			"pgdog.toml", "general.port", 2, "port must be within 1..65535, got 70000"},
 		{"workers", "[general]\nworkers = 0\n" + baseDB, baseUsers,
 			"pgdog.toml", "general.workers", 2, "must be at least 1, got 0"},
+		{"mirror timeout zero", "[general]\nmirror_timeout = 0\n" + baseDB, baseUsers,
+			"pgdog.toml", "general.mirror_timeout", 2, "must be at least 1 ms, got 0"},
 		{"min above size", "[general]\ndefault_pool_size = 2\nmin_pool_size = 3\n" + baseDB, baseUsers,
 			"pgdog.toml", "general.min_pool_size", 3, "3 is larger than default_pool_size 2"},
 		{"negative", "[general]\nidle_timeout = -1\n" + baseDB, baseUsers,
