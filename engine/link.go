@@ -302,6 +302,12 @@ func (l *link) popParse() {
 // answered so far that got no reply were skipped after an error. A skipped
 // Parse created nothing on the server.
 func (l *link) settle() {
+	// Drops first: a refused DEALLOCATE ALL restores the view as it was
+	// sent, and the Parses of the same batches then take out what failed.
+	for l.dropAt < len(l.drops) && l.drops[l.dropAt].batch < l.recv {
+		l.drops[l.dropAt].undo()
+		l.popDrop()
+	}
 	for l.parseAt < len(l.parses) && l.parses[l.parseAt].batch < l.recv {
 		l.stmts.parseFailed(l.parses[l.parseAt])
 		l.popParse()
@@ -310,10 +316,6 @@ func (l *link) settle() {
 		if l.closeAt++; l.closeAt == len(l.closes) {
 			l.closes, l.closeAt = l.closes[:0], 0
 		}
-	}
-	for l.dropAt < len(l.drops) && l.drops[l.dropAt].batch < l.recv {
-		l.drops[l.dropAt].undo()
-		l.popDrop()
 	}
 }
 

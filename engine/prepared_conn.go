@@ -61,7 +61,7 @@ type serverStmts struct {
 	tick       uint64
 	unnamedBy  *client // whose unnamed statement the server holds
 	unnamedGen uint64
-	drops      uint64 // DEALLOCATE and DISCARD ALL sent to the server
+	drops      uint64 // DEALLOCATE and DISCARD ALL sent, and Parses failed: a saved view is good while it holds
 }
 
 // restore puts back a statement a refused DEALLOCATE ALL took out of the view.
@@ -94,6 +94,7 @@ func (ss *serverStmts) add(id int) {
 func (ss *serverStmts) parseFailed(e parseEntry) {
 	if e.id != 0 {
 		delete(ss.set, e.id)
+		ss.drops++ // a view saved before this Parse failed no longer holds
 	} else {
 		ss.unnamedBy = nil
 	}
