@@ -2,7 +2,7 @@
 package mirror
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -49,10 +49,11 @@ type Replayer struct {
 	wbuf    []byte
 
 	rbuf    []byte
-	have    int // bytes in rbuf
-	skip    int // bytes still to discard of a reply frame larger than rbuf
-	reqSkip int // bytes still to come of a request frame that spans records
-	pending int // ReadyForQuery still owed by the destination
+	have    int          // bytes in rbuf not read yet (less than a frame header)
+	reqs    codec.Walker // where the requests stand: a frame may span records
+	replies codec.Walker // where the replies stand: every reply is streamed, whatever its size
+	owed    []byte       // in the order sent: sync points not answered yet ('Q' Query or FunctionCall, 'S' Sync) and 'c' where COPY data ended
+	copyIn  bool         // the destination takes COPY data and the end of it is not sent yet: Syncs are ignored
 	errors  int
 }
 
@@ -91,7 +92,9 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 	}
 	var res Result
 	// Nothing read on another connection carries over.
-	r.pending, r.errors, r.reqSkip, r.have, r.skip = 0, 0, 0, 0, 0
+	r.errors, r.have, r.owed, r.copyIn = 0, 0, r.owed[:0], false
+	r.reqs.Reset()
+	r.replies.Reset()
 	r.dl, _ = c.(Deadliner)
 	defer func() { r.dl = nil }()
 	if r.dl != nil && r.Timeout <= 0 {
@@ -127,7 +130,7 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 			} else {
 				r.wbuf = append(r.wbuf, req...)
 			}
-			r.pending += r.countAnswered(req)
+			r.countAnswered(req)
 			res.Requests++
 		}
 		if err := r.write(c); err != nil {
@@ -136,46 +139,53 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 	}
 	err := r.drain(c, false)
 	res.Errors = r.errors
-	if err == nil && (r.have > 0 || r.skip > 0) {
+	if err == nil && (r.have > 0 || !r.replies.AtBoundary()) {
 		err = ErrTrailing
 	}
 	return res, err
 }
 
-// countAnswered counts the Query, Sync and FunctionCall frames in a request:
-// each is answered by one ReadyForQuery. Frames may span records.
-func (r *Replayer) countAnswered(req []byte) int {
-	n, off := 0, min(r.reqSkip, len(req))
-	r.reqSkip -= off
-	for off+codec.HeaderLen <= len(req) {
-		size := 1 + int(binary.BigEndian.Uint32(req[off+1:off+5]))
-		switch req[off] {
-		case codec.MsgQuery, codec.MsgSync, codec.MsgFunctionCall:
-			n++
+// countAnswered records the Query, Sync and FunctionCall frames in a
+// request: each is answered by one ReadyForQuery, except a Sync the
+// destination ignores because it takes COPY data.
+func (r *Replayer) countAnswered(req []byte) {
+	for off := 0; off < len(req); {
+		p, err := r.reqs.Next(req[off:])
+		if err != nil || len(p.Bytes) == 0 {
+			r.reqs.Reset() // not a frame: the capture holds what the client sent, which the source refused
+			return
 		}
-		if off+size > len(req) {
-			r.reqSkip = off + size - len(req)
-			break
+		off += len(p.Bytes)
+		if !p.First {
+			continue
 		}
-		off += size
+		switch p.Type {
+		case codec.MsgQuery, codec.MsgFunctionCall:
+			r.owed = append(r.owed, 'Q')
+		case codec.MsgSync:
+			if !r.copyIn {
+				r.owed = append(r.owed, 'S')
+			}
+		case codec.MsgCopyDone, codec.MsgCopyFail:
+			if !r.copyIn {
+				r.owed = append(r.owed, 'c') // a COPY not answered yet may end here
+			}
+			r.copyIn = false
+		}
 	}
-	return n
 }
 
 // drain reads replies until no ReadyForQuery is owed. With copyStops, a
 // CopyInResponse or CopyBothResponse also ends it: the copy data is in the
 // next records.
 func (r *Replayer) drain(c io.Reader, copyStops bool) error {
-	for r.pending > 0 {
+	for r.pending() {
 		stop, err := r.consume(copyStops)
 		if err != nil || stop {
 			return err
 		}
-		if r.pending == 0 {
+		if !r.pending() {
 			return nil
-		}
-		if r.have == len(r.rbuf) {
-			return ErrBadReply // a frame larger than rbuf that is not being skipped
 		}
 		n, err := r.read(c)
 		if n == 0 && err != nil {
@@ -216,42 +226,68 @@ func (r *Replayer) timedOut(err error) error {
 	return err
 }
 
-// consume handles the whole frames in the read buffer and keeps the rest.
+// consume reads the replies in the read buffer, streaming every frame; it
+// keeps only a header cut by the end of the buffer.
 func (r *Replayer) consume(copyStops bool) (stop bool, err error) {
-	off := min(r.skip, r.have)
-	r.skip -= off
-	for r.pending > 0 && off < r.have {
-		typ, size, complete, ferr := codec.NextFrame(r.rbuf[off:r.have], codec.DefaultMaxFrame)
+	off := 0
+	for r.pending() && off < r.have && !stop {
+		p, ferr := r.replies.Next(r.rbuf[off:r.have])
 		if ferr != nil {
 			return false, ErrBadReply
 		}
-		if size == 0 {
+		if len(p.Bytes) == 0 {
 			break
 		}
-		if !complete {
-			if size <= len(r.rbuf) || typ == codec.MsgReadyForQuery {
-				break // wait for the rest
-			}
-			r.skip = size - (r.have - off)
-			off = r.have
-			break
-		}
-		switch typ {
-		case codec.MsgReadyForQuery:
-			r.pending--
-		case codec.MsgErrorResponse:
-			r.errors++
-		case codec.MsgCopyInResponse, codec.MsgCopyBothResponse:
-			if copyStops {
-				stop = true
-			}
-		}
-		off += size
-		if stop {
-			break
+		off += len(p.Bytes)
+		if p.First {
+			stop = r.reply(p.Type) && copyStops
 		}
 	}
 	copy(r.rbuf, r.rbuf[off:r.have])
 	r.have -= off
 	return stop, nil
+}
+
+// pending reports whether a ReadyForQuery is owed.
+func (r *Replayer) pending() bool { return bytes.ContainsAny(r.owed, "QS") }
+
+// reply handles the type of one reply; it reports whether the destination
+// now takes COPY data.
+func (r *Replayer) reply(typ byte) (copying bool) {
+	switch typ {
+	case codec.MsgReadyForQuery:
+		// The oldest sync point is answered (with the COPY ends before it).
+		i := bytes.IndexAny(r.owed, "QS")
+		r.owed = r.owed[:copy(r.owed, r.owed[i+1:])]
+		r.copyIn = false
+	case codec.MsgErrorResponse:
+		r.errors++
+		r.copyIn = false
+	case codec.MsgCopyInResponse, codec.MsgCopyBothResponse:
+		r.copyStarted()
+		return true
+	}
+	return false
+}
+
+// copyStarted handles a CopyInResponse: the Syncs sent after the message
+// that began the COPY (libpq sends Execute and Sync before any data) and
+// before the end of its data are ignored by the destination.
+func (r *Replayer) copyStarted() {
+	i := bytes.IndexAny(r.owed, "QS")
+	if i >= 0 && r.owed[i] == 'Q' {
+		i++ // the Query that began the COPY is answered after it
+	}
+	kept, ended := max(i, 0), false
+	for j := kept; j < len(r.owed); j++ {
+		switch k := r.owed[j]; {
+		case ended || k == 'Q':
+			r.owed[kept] = k
+			kept++
+		case k == 'c':
+			ended = true // the data ended here: later Syncs count
+		}
+	}
+	r.owed = r.owed[:kept]
+	r.copyIn = !ended
 }

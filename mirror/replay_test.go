@@ -307,3 +307,77 @@ func TestReplayNoTimeoutClearsDeadline(t *testing.T) {
 		t.Fatalf("res=%+v err=%v, want the replay unbounded", res, err)
 	}
 }
+
+// copyDest plays PostgreSQL's extended-protocol COPY FROM STDIN: Execute
+// answers CopyInResponse, Syncs received while taking COPY data are
+// ignored, CopyDone answers CommandComplete, and a Query answers a 200 KB
+// DataRow (larger than the replayer's read buffer) and ReadyForQuery.
+func copyDest(c net.Conn, done chan<- struct{}) {
+	defer close(done)
+	r := bufio.NewReader(c)
+	var hdr [5]byte
+	copying := false
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return
+		}
+		if _, err := io.CopyN(io.Discard, r, int64(binary.BigEndian.Uint32(hdr[1:]))-4); err != nil {
+			return
+		}
+		var out []byte
+		switch hdr[0] {
+		case 'E':
+			out, copying = append(out, 'G', 0, 0, 0, 7, 0, 0, 0), true
+		case 'c':
+			out, copying = append(out, 'C', 0, 0, 0, 9, 'C', 'O', 'P', 'Y', 0), false
+		case 'S':
+			if !copying {
+				out = codec.AppendReadyForQuery(out, 'I')
+			}
+		case 'Q':
+			row := make([]byte, 200<<10)
+			out = append(out, 'D', 0, 0, 0, 0)
+			binary.BigEndian.PutUint32(out[1:], uint32(4+len(row)))
+			out = append(out, row...)
+			out = codec.AppendReadyForQuery(out, 'I')
+		}
+		if _, err := c.Write(out); err != nil {
+			return
+		}
+	}
+}
+
+// TestReplayCopyEarlySync replays libpq's COPY FROM STDIN through the
+// extended protocol (Execute and Sync before any data, a Sync after
+// CopyDone: one ReadyForQuery in all), then a reply larger than the read
+// buffer: the replay ends, neither waiting for a ReadyForQuery that never
+// comes nor stumbling over the big frame.
+func TestReplayCopyEarlySync(t *testing.T) {
+	a, b := net.Pipe()
+	done := make(chan struct{})
+	go copyDest(b, done)
+	defer func() { _ = a.Close(); <-done }()
+	exec := []byte{'P', 0, 0, 0, 6, 0, 0, 'B', 0, 0, 0, 8, 0, 0, 0, 0, 'E', 0, 0, 0, 9, 0, 0, 0, 0, 0}
+	exec = codec.AppendSync(exec)
+	data := append([]byte{'d', 0, 0, 0, 8}, "1\t2\n"...)
+	data = codec.AppendSync(append(data, 'c', 0, 0, 0, 4))
+	var txn []byte
+	// All due at once: sent in one write, before any reply is read.
+	txn = AppendRecord(txn, 0, exec)
+	txn = AppendRecord(txn, 0, data)
+	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "select big"))
+	r := NewReplayer()
+	r.Timeout = 5 * time.Second
+	res, err := r.Replay(a, txn, time.Now(), func(time.Duration) {})
+	if err != nil || res.Requests != 3 || res.Errors != 0 {
+		t.Fatalf("Replay = %+v, %v; want 3 requests, no error", res, err)
+	}
+	if len(r.owed) != 0 || r.copyIn {
+		t.Fatalf("after the replay: owed %q, copyIn %v", r.owed, r.copyIn)
+	}
+	// Every reply was read: nothing is left for the next transaction.
+	_ = a.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if n, err := a.Read(make([]byte, 1)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after the replay the destination still had %d bytes (%v) to read", n, err)
+	}
+}
