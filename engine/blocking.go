@@ -1,19 +1,46 @@
-// blocking.go holds a pool's blocking connections: servers used by goroutines (mirror replay) instead of loops.
+// blocking.go holds a pool's blocking connections: mirror connections, driven by replay goroutines instead of loops.
 package engine
 
 import (
 	"errors"
+	"net"
 	"time"
 )
+
+// mirrorConn is a destination connection that a mirror replay goroutine
+// drives with blocking reads and writes. It never lives on a loop, so it
+// has none of a server's loop state: no link, no gnet connection.
+type mirrorConn struct {
+	nc        net.Conn
+	stmts     serverStmts // what it has prepared, as far as pgdogd knows
+	params    params      // its settings, as far as pgdogd knows
+	created   time.Time
+	idleSince time.Time
+}
+
+// openMirror logs in a new mirror connection (the caller counted it in total).
+func (p *pool) openMirror() (*mirrorConn, error) {
+	lr, ps, err := p.connect()
+	if err != nil {
+		return nil, err
+	}
+	p.e.stats.serversOpened.Add(1)
+	return &mirrorConn{nc: lr.conn, params: ps, created: time.Now()}, nil
+}
+
+// expired reports whether server_lifetime is over.
+func (m *mirrorConn) expired(p *pool, now time.Time) bool {
+	return p.cfg.lifetime > 0 && now.Sub(m.created) > p.cfg.lifetime
+}
 
 // errPoolExhausted is returned when no blocking connection could be had in time.
 var errPoolExhausted = errors.New("no server connection available in time")
 
-// acquireBlocking returns a server driven through its net.Conn (s.nc), from
+// acquireBlocking returns a mirror connection, from
 // the pool's idle blocking connections or a new dial within the pool's size.
 // When the pool is full it queues (FIFO) until a blocking server is handed
 // over, or deadline.
-func (p *pool) acquireBlocking(deadline time.Time) (*server, error) {
+func (p *pool) acquireBlocking(deadline time.Time) (*mirrorConn, error) {
 	p.mu.Lock()
 	if n := len(p.idleBlocking); n > 0 {
 		s := p.idleBlocking[n-1]
@@ -29,16 +56,14 @@ func (p *pool) acquireBlocking(deadline time.Time) (*server, error) {
 	if p.total < p.cfg.size {
 		p.total++
 		p.mu.Unlock()
-		s, nc, err := p.connect()
+		m, err := p.openMirror()
 		if err != nil {
 			p.dropped(nil, err)
 			return nil, err
 		}
-		s.nc = nc
-		p.e.stats.serversOpened.Add(1)
-		return s, nil
+		return m, nil
 	}
-	ch := make(chan *server, 1)
+	ch := make(chan *mirrorConn, 1)
 	p.blockingWaiters = append(p.blockingWaiters, ch)
 	p.mu.Unlock()
 	t := time.NewTimer(time.Until(deadline))
@@ -66,7 +91,7 @@ func (p *pool) acquireBlocking(deadline time.Time) (*server, error) {
 
 // handed turns what a waiter received into a result: nil means the dial
 // made for it failed.
-func handed(s *server) (*server, error) {
+func handed(s *mirrorConn) (*mirrorConn, error) {
 	if s == nil {
 		return nil, errPoolExhausted
 	}
@@ -76,10 +101,10 @@ func handed(s *server) (*server, error) {
 // releaseBlocking gives a blocking connection back, to the first waiting
 // goroutine or the idle list; a connection that is not clean, or a closed
 // pool, closes it.
-func (p *pool) releaseBlocking(s *server, clean bool) {
+func (p *pool) releaseBlocking(s *mirrorConn, clean bool) {
 	now := time.Now()
 	p.mu.Lock()
-	if !clean || p.closed || s.expired(now) {
+	if !clean || p.closed || s.expired(p, now) {
 		p.mu.Unlock()
 		_ = s.nc.Close()
 		p.e.stats.serversClosed.Add(1)
@@ -111,24 +136,20 @@ func (p *pool) redialBlocking() {
 	p.total++
 	p.mu.Unlock()
 	go func() {
-		s, nc, err := p.connect()
+		m, err := p.openMirror()
 		if err != nil {
 			p.dropped(nil, err)
-			ch <- nil
-			return
 		}
-		s.nc = nc
-		p.e.stats.serversOpened.Add(1)
-		ch <- s
+		ch <- m // nil when the dial failed
 	}()
 }
 
 // expireBlocking closes idle blocking connections past idle_timeout or lifetime. Caller holds mu.
-func (p *pool) expireBlocking(now time.Time) []*server {
-	var old []*server
+func (p *pool) expireBlocking(now time.Time) []*mirrorConn {
+	var old []*mirrorConn
 	kept := p.idleBlocking[:0]
 	for _, s := range p.idleBlocking {
-		if s.expired(now) || (p.cfg.idleTimeout > 0 && now.Sub(s.idleSince) > p.cfg.idleTimeout) {
+		if s.expired(p, now) || (p.cfg.idleTimeout > 0 && now.Sub(s.idleSince) > p.cfg.idleTimeout) {
 			old = append(old, s)
 			continue
 		}

@@ -4,7 +4,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
@@ -16,7 +15,7 @@ import (
 // loop when nil). It runs on its own goroutine; the pool already counted
 // the server in total.
 func (p *pool) dial(target *loopState) {
-	s, nc, err := p.connect()
+	lr, ps, err := p.connect()
 	if err != nil {
 		p.e.stats.connectFailures.Add(1)
 		p.e.log.Warn("cannot connect to server", "host", p.cfg.host, "port", p.cfg.port,
@@ -24,7 +23,8 @@ func (p *pool) dial(target *loopState) {
 		p.dropped(nil, err)
 		return
 	}
-	ctx := gnet.NewContext(context.Background(), s)
+	nc := lr.conn
+	ctx := gnet.NewContext(context.Background(), p.newServer(lr, ps))
 	if target != nil {
 		_, err = target.el.Enroll(ctx, nc)
 	} else {
@@ -40,8 +40,10 @@ func (p *pool) dial(target *loopState) {
 }
 
 // connect dials and authenticates a server with connect_timeout, and
-// returns the authenticated socket, ready for its first query.
-func (p *pool) connect() (*server, net.Conn, error) {
+// returns the authenticated socket, ready for its first query, with the
+// settings the server reported (PostgreSQL's spelling kept for
+// ParameterStatus).
+func (p *pool) connect() (*loginResult, params, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.connectTimeout())
 	defer cancel()
 	var lr *loginResult
@@ -54,23 +56,30 @@ func (p *pool) connect() (*server, net.Conn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	var ps params
+	for k, v := range lr.params {
+		ps = append(ps, param{name: strings.ToLower(k), display: k, value: v, reported: true})
+	}
+	p.mu.Lock()
+	if p.defs == nil {
+		p.defs = ps.clone()
+	}
+	p.mu.Unlock()
+	return lr, ps, nil
+}
+
+// newServer makes the server of a fresh login, before it is enrolled on a loop.
+func (p *pool) newServer(lr *loginResult, ps params) *server {
 	s := &server{
 		pool:     p,
 		state:    svConnecting,
 		pausedFd: -1,
 		cancel:   &cancelTarget{addr: hostPort(p.cfg.host, p.cfg.port), pid: lr.pid, key: lr.key},
 		created:  time.Now(),
+		params:   ps,
 	}
 	s.l.init(&s.stmts)
-	for k, v := range lr.params { // PostgreSQL's spelling stays for ParameterStatus
-		s.params = append(s.params, param{name: strings.ToLower(k), display: k, value: v, reported: true})
-	}
-	p.mu.Lock()
-	if p.defs == nil {
-		p.defs = s.params.clone()
-	}
-	p.mu.Unlock()
-	return s, lr.conn, nil
+	return s
 }
 
 // loginWithPassword logs in with pgconn, which speaks every method PostgreSQL offers.

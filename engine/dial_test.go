@@ -46,7 +46,10 @@ func TestConnectLeavesNoReader(t *testing.T) {
 	)
 	go func() {
 		defer close(done)
-		_, nc, err = p.connect()
+		var lr *loginResult
+		if lr, _, err = p.connect(); err == nil {
+			nc = lr.conn
+		}
 	}()
 	select {
 	case <-done:

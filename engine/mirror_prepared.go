@@ -7,15 +7,14 @@ import (
 )
 
 // mirrorRewrite appends req, one captured request, to dst, made safe for
-// the mirror connection s: a Parse of a shared statement the connection
+// a mirror connection whose statements are ss: a Parse of a shared statement the connection
 // already has becomes an unnamed Parse (its ParseComplete is discarded
 // anyway), a Bind or Describe of a shared statement it lacks is preceded
 // by that statement's Close and Parse, and the statements the capture
 // closes or deallocates leave the connection's view. w carries a frame
 // that spans requests from one call to the next; such frames are copied as
 // they are.
-func (e *Engine) mirrorRewrite(s *server, w *codec.Walker, dst, req []byte) []byte {
-	ss := &s.stmts
+func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte) []byte {
 	for off := 0; off < len(req); {
 		p, err := w.Next(req[off:])
 		if err != nil || len(p.Bytes) == 0 {

@@ -17,7 +17,7 @@ type mirrorLink struct {
 	ring   *mirror.Ring[txn]
 	exited chan struct{} // closed when the goroutine is gone
 	limit  int           // the mirror's queue length; the ring grows toward it (producer only)
-	cur    *server       // the destination connection being replayed on (consumer only)
+	cur    *mirrorConn   // the destination connection being replayed on (consumer only)
 	rw     codec.Walker  // where the rewrite stands in the captured frames (consumer only)
 	sql    []byte        // the parameter sync query, reused (consumer only)
 	rec    []byte        // that query as a record, reused (consumer only)
@@ -70,7 +70,7 @@ func (l *mirrorLink) run(after <-chan struct{}) {
 
 // rewrite makes prepared statements exist on the connection being replayed on.
 func (l *mirrorLink) rewrite(dst, req []byte) []byte {
-	return l.e.mirrorRewrite(l.cur, &l.rw, dst, req)
+	return l.e.mirrorRewrite(&l.cur.stmts, &l.rw, dst, req)
 }
 
 // replay runs one transaction on a connection of the destination pool.
@@ -127,7 +127,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 
 // syncParams gives the mirror connection the client's settings, as link does
 // for a source server.
-func (l *mirrorLink) syncParams(r *mirror.Replayer, s *server, want params) bool {
+func (l *mirrorLink) syncParams(r *mirror.Replayer, s *mirrorConn, want params) bool {
 	q, start := codec.BeginQuery(l.sql[:0])
 	q, s.params = appendSync(q, s.params, want, l.dest.dest.params())
 	l.sql = q

@@ -48,8 +48,8 @@ type pool struct {
 	lastFail       time.Time
 	secret         auth.Secret // the users.toml password clients authenticate against
 
-	idleBlocking    []*server      // idle servers driven by goroutines (mirror replay)
-	blockingWaiters []chan *server // goroutines waiting for one, FIFO
+	idleBlocking    []*mirrorConn      // idle connections of mirror replay goroutines
+	blockingWaiters []chan *mirrorConn // goroutines waiting for one, FIFO
 
 	paused          bool      // PAUSE: new transactions wait, releases go idle
 	reconnectBefore time.Time // RECONNECT: servers opened before this close at release
@@ -339,7 +339,7 @@ func (p *pool) close() {
 }
 
 // takeIdle empties the idle stacks and the idle blocking list. Caller holds mu.
-func (p *pool) takeIdle() (idle, blocking []*server) {
+func (p *pool) takeIdle() (idle []*server, blocking []*mirrorConn) {
 	for i, st := range p.idle {
 		idle = append(idle, st...)
 		p.idle[i] = nil
@@ -350,7 +350,7 @@ func (p *pool) takeIdle() (idle, blocking []*server) {
 
 // closeServers closes servers taken out of the pool: loop servers on their
 // loops, blocking ones here.
-func (p *pool) closeServers(idle, blocking []*server, reason string) {
+func (p *pool) closeServers(idle []*server, blocking []*mirrorConn, reason string) {
 	for _, s := range idle {
 		s.loop.run(func() { s.close(reason) })
 	}

@@ -34,8 +34,7 @@ func (s serverState) String() string { return serverStateNames[s] }
 // goroutine touches it, except the fields marked otherwise.
 type server struct {
 	pool  *pool
-	conn  gnet.Conn // on a loop; nil for a blocking server
-	nc    net.Conn  // a blocking server's socket (mirror replay); nil on a loop
+	conn  gnet.Conn
 	loop  *loopState
 	state serverState
 
