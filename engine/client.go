@@ -48,6 +48,7 @@ type client struct {
 	paramsGen      uint64       // bumped when params change
 	cap            capture
 
+	seq         uint64 // the client's number among the pool clients that logged in
 	key         cancelKey
 	waitStart   time.Time // guarded by pool.mu while waiting
 	expecting   bool      // a migrating server is on its way; guarded by pool.mu

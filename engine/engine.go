@@ -37,6 +37,7 @@ type Engine struct {
 	// mirrorStop is closed at shutdown: mirror goroutines stop replaying.
 	mirrorStop chan struct{}
 	stats      Stats
+	logins     atomic.Uint64 // pool clients that logged in: each one's number seeds its exposure draws
 	maxMsg     int
 	stmts      *stmtCache // prepared statements, shared by every pool
 	// adminSecret is the [admin] password, parsed once.

@@ -87,6 +87,22 @@ type capture struct {
 	tooBig        bool
 	snap          params // the client's settings as last handed to mirrors
 	snapGen       uint64
+	rng           *rand.Rand // exposure draws, made at the first transaction with mirrors
+}
+
+// sampler returns the client's source of exposure draws: random, or with
+// mirror_seed a fixed sequence per client (the n-th client to log in draws
+// the same numbers every run, whichever of them comes first).
+func (cl *client) sampler() *rand.Rand {
+	if cl.cap.rng == nil {
+		seed := uint64(cl.e.cfg.Load().General.MirrorSeed)
+		stream := cl.seq
+		if seed == 0 {
+			seed, stream = rand.Uint64(), rand.Uint64()
+		}
+		cl.cap.rng = rand.New(rand.NewPCG(seed, stream))
+	}
+	return cl.cap.rng
 }
 
 // beginTx runs at the first request of a transaction: exposure is drawn once for all mirrors.
@@ -98,7 +114,7 @@ func (cl *client) beginTx() {
 		return
 	}
 	now := time.Now()
-	u := rand.Float64()
+	u := cl.sampler().Float64()
 	for i, d := range mirrors {
 		d.stats.total.Add(1)
 		switch {

@@ -169,6 +169,7 @@ func (cl *client) authenticated(out []byte) {
 		cl.readyAdmin(out)
 		return
 	}
+	cl.seq = cl.e.logins.Add(1)
 	var whole codec.TypeSet
 	if cl.stmtsOn {
 		whole = clientWhole

@@ -36,6 +36,8 @@ type General struct {
 	MirrorQueue             int    `toml:"mirror_queue,omitzero"`
 	// MirrorExposure is a pointer because 0.0 is meaningful: nil leaves the key out.
 	MirrorExposure *float64 `toml:"mirror_exposure,omitempty"`
+	// MirrorSeed makes exposure sampling reproducible (0 leaves the key out: random).
+	MirrorSeed int `toml:"mirror_seed,omitzero"`
 	// Metrics endpoint (0 = off).
 	OpenmetricsPort      int    `toml:"openmetrics_port,omitzero"`
 	OpenmetricsHost      string `toml:"openmetrics_host,omitempty"`

@@ -37,6 +37,10 @@ type General struct {
 	// transaction's duration on the source, before its connection is closed
 	// and the transaction counted as an error; default 30 s.
 	MirrorTimeout time.Duration
+	// MirrorSeed is pgdogd's own mirror_seed: 0 (default) draws exposure
+	// sampling at random; any other value makes each client's draws a
+	// fixed sequence, so that a test's sampling is reproducible.
+	MirrorSeed int
 
 	OpenmetricsPort      int    // 0 = off
 	OpenmetricsHost      string // default "0.0.0.0", as PgDog

@@ -81,7 +81,7 @@ func generalFields(g *General) []field {
 		{"prepared_statements_limit", &g.PreparedStatementsLimit},
 		{"mirror_queue", &g.MirrorQueue}, {"mirror_exposure", &g.MirrorExposure},
 		{"mirror_max_transaction_size", &g.MirrorMaxTransactionBytes},
-		{"mirror_timeout", &g.MirrorTimeout},
+		{"mirror_timeout", &g.MirrorTimeout}, {"mirror_seed", &g.MirrorSeed},
 		{"openmetrics_port", &g.OpenmetricsPort}, {"openmetrics_host", &g.OpenmetricsHost},
 		{"openmetrics_namespace", &g.OpenmetricsNamespace},
 		{"tls_certificate", &g.TLSCertificate}, {"tls_private_key", &g.TLSPrivateKey},
@@ -168,6 +168,9 @@ func (c *collector) checkGeneral(g *General, src map[string]source) {
 	c.checkExposure(src["mirror_exposure"], g.MirrorExposure)
 	if g.MirrorMaxTransactionBytes < 1 {
 		p("mirror_max_transaction_size", "must be at least 1 byte")
+	}
+	if g.MirrorSeed < 0 {
+		p("mirror_seed", "must not be negative, got %d", g.MirrorSeed)
 	}
 	if g.MirrorTimeout < time.Millisecond {
 		p("mirror_timeout", "must be at least 1 ms, got %d", g.MirrorTimeout.Milliseconds())

@@ -98,6 +98,7 @@ func (c *Config) printGeneral(p *printer) {
 	p.float("mirror_exposure", g.MirrorExposure)
 	p.num("mirror_max_transaction_size", g.MirrorMaxTransactionBytes)
 	p.ms("mirror_timeout", g.MirrorTimeout)
+	p.num("mirror_seed", g.MirrorSeed)
 	p.num("openmetrics_port", g.OpenmetricsPort)
 	p.str("openmetrics_host", g.OpenmetricsHost)
 	p.str("openmetrics_namespace", g.OpenmetricsNamespace)
