@@ -429,7 +429,7 @@ func TestDropAllViews(t *testing.T) {
 }
 
 // checkBindAfterDrop binds s1: unknown to the client after a confirmed drop
-// (it reaches PostgreSQL as typed), prepared again after a refused one.
+// (it reaches PostgreSQL as typed), still on the server after a refused one.
 func checkBindAfterDrop(t *testing.T, h *harness, cc *fakeConn, confirmed bool) {
 	t.Helper()
 	cl := cc.ctx.(*client)
@@ -439,7 +439,7 @@ func checkBindAfterDrop(t *testing.T, h *harness, cc *fakeConn, confirmed bool) 
 		want(t, "server received", got, cat(bindMsg("s1"), syncMsg()))
 		return
 	}
-	want(t, "server received", got, cat(closeS("__pgdogd_1"), parseMsg("__pgdogd_1", "select 1"), bindMsg("__pgdogd_1"), syncMsg()))
+	want(t, "server received", got, cat(bindMsg("__pgdogd_1"), syncMsg()))
 }
 
 func TestDuplicateParseRefusedByServer(t *testing.T) {
@@ -602,4 +602,170 @@ func TestCancelIgnoredWithoutServer(t *testing.T) {
 	if s.l.cancels != 0 || h.e.stats.cancelsIgnored.Load() != 1 || h.e.stats.cancelsForwarded.Load() != 0 {
 		t.Fatalf("cancels %d, ignored %d", s.l.cancels, h.e.stats.cancelsIgnored.Load())
 	}
+}
+
+func TestStatementsPreparedBetweenBindAndExecuteOfDeallocateAll(t *testing.T) {
+	h := newHarness(t, opts{})
+	s, sc := h.addServer()
+	cl, cc := h.connect()
+	m := newPGModel()
+	h.send(cc, cat(parseMsg("s1", "deallocate all"), bindMsg("s1"), parseMsg("s2", "select 1"), executeMsg(), syncMsg()))
+	h.send(sc, m.feed(sc.take()))
+	noSharedNames(t, cc.take())
+	// PostgreSQL dropped s2 at the Execute, after it was prepared.
+	knownBug(t, s.stmts.has(2) && cl.stmts.named["s2"] != nil,
+		"a DEALLOCATE ALL is applied to the views at its Bind, not at its Execute: a statement prepared in between stays in both views after PostgreSQL dropped it")
+	if len(cl.stmts.named) != 0 || len(s.stmts.set) != 0 {
+		t.Fatalf("after DEALLOCATE ALL ran: client %v, server %v", cl.stmts.named, s.stmts.set)
+	}
+}
+
+func TestUnnamedStatementOfAnotherClient(t *testing.T) {
+	h := newHarness(t, opts{})
+	_, sc := h.addServer()
+	_, a := h.connect()
+	_, b := h.connect()
+	m := newPGModel()
+	h.send(a, cat(parseMsg("", "select 1"), syncMsg()))
+	h.send(sc, m.feed(sc.take()))
+	want(t, "first client received", a.take(), cat(parseOK, rfq('I')))
+	// The second client never prepared an unnamed statement.
+	h.send(b, cat(bindMsg(""), executeMsg(), syncMsg()))
+	h.send(sc, m.feed(sc.take()))
+	got := b.take()
+	knownBug(t, bytes.HasPrefix(got, bindOK),
+		"a client's Bind of the unnamed statement runs the one another client left on the server")
+	if len(got) == 0 || got[0] != codec.MsgErrorResponse {
+		t.Fatalf("second client received %q, want an error", got)
+	}
+}
+
+// throughAndStraight sends each request (one read each, answered in full
+// before the next) from a client through pgdogd to a model server and
+// straight to another model. It returns what the client received both ways
+// (errors by SQLSTATE).
+func throughAndStraight(t *testing.T, requests ...[]byte) (through, straight []byte, cl *client, direct *pgModel) {
+	t.Helper()
+	h := newHarness(t, opts{})
+	_, sc := h.addServer()
+	cl, cc := h.connect()
+	m := newPGModel()
+	direct = newPGModel()
+	for _, req := range requests {
+		straight = append(straight, direct.feed(req)...)
+		h.send(cc, req)
+		h.send(sc, m.feed(sc.take()))
+		through = append(through, cc.take()...)
+	}
+	return normalize(splitFrames(t, through), true), normalize(splitFrames(t, straight), true), cl, direct
+}
+
+func TestNamedDeallocateStatementRunTwice(t *testing.T) {
+	run := func(name string) []byte { return cat(bindMsg(name), executeMsg(), syncMsg()) }
+	through, straight, cl, direct := throughAndStraight(t,
+		cat(parseMsg("s2", "select 1"), syncMsg()),
+		cat(parseMsg("d", "deallocate s2"), syncMsg()),
+		run("d"),
+		cat(parseMsg("s2", "select 1"), syncMsg()),
+		run("d"),
+		run("s2"))
+	knownBug(t, !bytes.Equal(through, straight) && cl.stmts.named["s2"] != nil,
+		"DEALLOCATE name prepared as a named statement does not drop the client's statement each time it runs, as PostgreSQL does")
+	want(t, "client received", through, straight)
+	if _, ok := direct.named["s2"]; ok != (cl.stmts.named["s2"] != nil) {
+		t.Fatalf("s2 through pgdogd: %v, straight: %v", cl.stmts.named["s2"] != nil, ok)
+	}
+}
+
+func TestParseAgainAfterFailedParseInPipeline(t *testing.T) {
+	through, straight, cl, direct := throughAndStraight(t,
+		cat(parseMsg("s2", "select bogus"), syncMsg(), parseMsg("s2", "select 1"), syncMsg()))
+	knownBug(t, bytes.Contains(through, []byte("42P05")),
+		"a Parse pipelined after a Parse of the same name that fails is refused as a duplicate (pgdogd counts the first as prepared until its error arrives)")
+	want(t, "client received", through, straight)
+	if _, ok := direct.named["s2"]; !ok || cl.stmts.named["s2"] == nil {
+		t.Fatal("s2 not prepared")
+	}
+}
+
+func TestDeallocatePipelinedAfterFailedParse(t *testing.T) {
+	through, straight, cl, _ := throughAndStraight(t,
+		cat(parseMsg("s1", "select bogus"), syncMsg(), queryMsg("deallocate s1")),
+		cat(parseMsg("s1", "select 1"), syncMsg()))
+	knownBug(t, cl.stmts.named["s1"] != nil && bytes.Contains(through, []byte("42P05")),
+		"a refused DEALLOCATE gives the client back a name whose Parse failed: the client can no longer prepare it")
+	want(t, "client received", through, straight)
+}
+
+func TestDeallocateAllPipelinedAfterRefusedOne(t *testing.T) {
+	through, straight, cl, _ := throughAndStraight(t,
+		cat(parseMsg("s1", "select 1"), syncMsg()),
+		cat(queryMsg("select bogus; deallocate all"), queryMsg("deallocate all")))
+	want(t, "client received", through, straight)
+	knownBug(t, cl.stmts.named["s1"] != nil,
+		"a refused DEALLOCATE ALL gives the client back names that a DEALLOCATE ALL pipelined after it drops")
+}
+
+func TestBindPipelinedAfterRefusedDiscardAll(t *testing.T) {
+	through, straight, cl, _ := throughAndStraight(t,
+		cat(parseMsg("s2", "select 1"), syncMsg()),
+		cat(queryMsg("discard all; commit"), bindMsg("s2"), executeMsg(), syncMsg()))
+	knownBug(t, !bytes.Equal(through, straight) && cl.stmts.named["s2"] != nil,
+		"a request pipelined after a DEALLOCATE or DISCARD ALL that PostgreSQL refuses finds the client's names gone (they come back only at the refusal)")
+	want(t, "client received", through, straight)
+}
+
+func TestDeallocateTwoNamesOfOneStatement(t *testing.T) {
+	through, straight, cl, _ := throughAndStraight(t,
+		cat(parseMsg("a", "select 1"), parseMsg("b", "select 1"), syncMsg()),
+		queryMsg("deallocate a; deallocate b"))
+	knownBug(t, !bytes.Equal(through, straight),
+		"DEALLOCATE of two client names of one statement in one Query: both become the shared name, and the second fails")
+	want(t, "client received", through, straight)
+	if len(cl.stmts.named) != 0 {
+		t.Fatalf("client still has %v", cl.stmts.named)
+	}
+}
+
+func TestUnnamedDeallocateInjectsBeforeItsParse(t *testing.T) {
+	through, straight, _, _ := throughAndStraight(t,
+		queryMsg("begin; deallocate s2"), // the transaction is aborted
+		cat(parseMsg("s3", "commit"), syncMsg()),
+		queryMsg("deallocate all; deallocate s2"), // refused: s3 comes back, the server's view does not
+		cat(parseMsg("", `deallocate "s3"`), bindMsg(""), executeMsg(), syncMsg()))
+	knownBug(t, bytes.Contains(through, cat(parseOK, frame('E', []byte("25P02")))),
+		"an unnamed Parse of DEALLOCATE name owes its ParseComplete before the Close and Parse pgdogd injects ahead of it: the injected Parse's reply reaches the client")
+	want(t, "client received", through, straight)
+}
+
+func TestDeallocateAfterCommitOfAbortedTransaction(t *testing.T) {
+	through, straight, _, _ := throughAndStraight(t,
+		cat(parseMsg("s3", "select 1"), syncMsg()),
+		queryMsg("begin; select bogus"),
+		queryMsg("deallocate s3"), // refused: the transaction is aborted
+		queryMsg("commit; deallocate s3"))
+	knownBug(t, !bytes.Equal(through, straight),
+		"a refused DEALLOCATE name leaves the statement out of the server's view; prepared again in an aborted transaction, the injected Close takes and the Parse does not, so a DEALLOCATE after COMMIT in the same Query fails")
+	want(t, "client received", through, straight)
+}
+
+func TestBatchPipelinedAfterFailedBatchWithInjection(t *testing.T) {
+	h := newHarness(t, opts{})
+	_, sc := h.addServer()
+	_, a := h.connect()
+	_, b := h.connect()
+	m := newPGModel()
+	h.send(a, cat(parseMsg("s1", "select 1"), syncMsg()))
+	h.send(sc, m.feed(sc.take()))
+	h.send(b, queryMsg("discard all")) // the server's statements are gone
+	h.send(sc, m.feed(sc.take()))
+	a.take()
+	// The first batch fails before s1's injected Parse; the second, pipelined, binds s1 too.
+	h.send(a, cat(bindMsg("nosuch"), executeMsg(), bindMsg("s1"), executeMsg(), syncMsg(), bindMsg("s1"), executeMsg(), syncMsg()))
+	h.send(sc, m.feed(sc.take()))
+	got := splitFrames(t, a.take())
+	knownBug(t, len(got) == 4 && got[2][0] == codec.MsgErrorResponse,
+		"a batch pipelined after a failed batch finds the statements pgdogd injected into the failed one missing (the view counts them present until the failure arrives)")
+	want(t, "client received", normalize(got, true),
+		cat(frame('E', []byte("26000")), rfq('I'), bindOK, frame('D', []byte{0, 1, 0, 0, 0, 1, '1'}), complete("SELECT 1"), rfq('I')))
 }
