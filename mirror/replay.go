@@ -42,6 +42,10 @@ type Replayer struct {
 	Timeout time.Duration
 	dl      Deadliner // the connection being replayed on, when it has deadlines
 
+	// Clock, when set, replaces time.Now for the replay's timing (tests
+	// give a virtual clock that their Sleeper advances).
+	Clock func() time.Time
+
 	// Rewrite, when set, turns a request into what is sent (for instance to
 	// make prepared statements exist on the destination). It appends to dst
 	// and returns it; dst is the Replayer's own buffer, reused per batch.
@@ -110,7 +114,7 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 		if err := r.drain(c, true); err != nil {
 			return res, err
 		}
-		now := time.Since(start)
+		now := r.now().Sub(start)
 		if d := at - now; d > 0 {
 			sleep(d)
 			now = at
@@ -143,6 +147,14 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 		err = ErrTrailing
 	}
 	return res, err
+}
+
+// now reads the replay's clock.
+func (r *Replayer) now() time.Time {
+	if r.Clock != nil {
+		return r.Clock()
+	}
+	return time.Now()
 }
 
 // countAnswered records the Query, Sync and FunctionCall frames in a

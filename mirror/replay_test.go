@@ -95,6 +95,22 @@ func startScripted(t *testing.T) (net.Conn, *bytes.Buffer, chan struct{}) {
 	return a, got, done
 }
 
+// virtualClock is a replay clock that moves only when the replay sleeps,
+// so timing tests do not depend on how busy the machine is.
+type virtualClock struct {
+	t     time.Time
+	slept []time.Duration
+}
+
+func newVirtualClock() *virtualClock { return &virtualClock{t: time.Unix(1e9, 0)} }
+
+func (c *virtualClock) now() time.Time { return c.t }
+
+func (c *virtualClock) sleep(d time.Duration) {
+	c.slept = append(c.slept, d)
+	c.t = c.t.Add(d)
+}
+
 func TestReplayTimingErrorsAndCopy(t *testing.T) {
 	a, got, done := startScripted(t)
 
@@ -107,13 +123,12 @@ func TestReplayTimingErrorsAndCopy(t *testing.T) {
 	txn = AppendRecord(txn, 450*time.Millisecond, copyData)
 	txn = AppendRecord(txn, 500*time.Millisecond, codec.AppendQuery(nil, "commit"))
 
-	var slept []time.Duration
-	start := time.Now()
+	clock := newVirtualClock()
+	start := clock.now()
 	r := NewReplayer()
-	res, err := r.Replay(a, txn, start, func(d time.Duration) {
-		slept = append(slept, d)
-		time.Sleep(d)
-	})
+	r.Clock = clock.now
+	res, err := r.Replay(a, txn, start, clock.sleep)
+	slept := clock.slept
 	if err != nil {
 		t.Fatalf("Replay: %v", err)
 	}
@@ -125,8 +140,8 @@ func TestReplayTimingErrorsAndCopy(t *testing.T) {
 	if len(slept) != 4 {
 		t.Fatalf("slept %d times (%v), want 4", len(slept), slept)
 	}
-	if elapsed := time.Since(start); elapsed < 500*time.Millisecond || elapsed > 700*time.Millisecond {
-		t.Fatalf("replay took %v, want about 500ms", elapsed)
+	if elapsed := clock.now().Sub(start); elapsed != 500*time.Millisecond {
+		t.Fatalf("replay took %v, want 500ms: every record at its offset", elapsed)
 	}
 	want := string(bytes.Join([][]byte{
 		codec.AppendQuery(nil, "begin"), codec.AppendQuery(nil, "select fail"),
@@ -146,14 +161,17 @@ func TestReplayLateSendsAtOnce(t *testing.T) {
 	// The replay starts a second late: no record may wait, and the overdue
 	// records go out together.
 	cc := &countingConn{Conn: a}
-	res, err := NewReplayer().Replay(cc, txn, time.Now().Add(-time.Second), func(time.Duration) { slept++ })
+	clock := newVirtualClock()
+	r := NewReplayer()
+	r.Clock = clock.now
+	res, err := r.Replay(cc, txn, clock.now().Add(-time.Second), func(time.Duration) { slept++ })
 	_ = a.Close()
 	<-done
 	if err != nil || slept != 0 {
 		t.Fatalf("err=%v slept=%d, want no sleep", err, slept)
 	}
-	if res.MaxLate < 900*time.Millisecond {
-		t.Fatalf("MaxLate = %v, want about 1s", res.MaxLate)
+	if res.MaxLate != time.Second {
+		t.Fatalf("MaxLate = %v, want 1s", res.MaxLate)
 	}
 	if cc.writes != 1 {
 		t.Fatalf("%d writes for two overdue requests, want 1", cc.writes)
@@ -196,7 +214,10 @@ func TestReplayCoalescesCloseRequests(t *testing.T) {
 	txn = AppendRecord(txn, 500*time.Microsecond, codec.AppendQuery(nil, "select 2"))
 	txn = AppendRecord(txn, 20*time.Millisecond, codec.AppendQuery(nil, "commit"))
 	cc := &countingConn{Conn: a}
-	res, err := NewReplayer().Replay(cc, txn, time.Now(), nil)
+	clock := newVirtualClock()
+	r := NewReplayer()
+	r.Clock = clock.now
+	res, err := r.Replay(cc, txn, clock.now(), clock.sleep)
 	_ = a.Close()
 	<-done
 	if err != nil || res.Requests != 4 {
