@@ -112,6 +112,21 @@ func (l *link) copying() bool {
 // left an extended-protocol batch open.
 func (l *link) owes() bool { return l.recv != l.sent || l.unsynced }
 
+// clientOwes reports whether a reply to the client is still owed, or the
+// client left a batch open; pgdogd's own requests after the client's last
+// one (a clean-up batch) do not count.
+func (l *link) clientOwes() bool {
+	if l.unsynced {
+		return true
+	}
+	for n := l.recv; n < l.sent; n++ {
+		if k := l.kind(n); k == ptSync || k == ptQuery {
+			return true
+		}
+	}
+	return false
+}
+
 // idle reports whether the server can go to another client: nothing owed,
 // no COPY, no transaction open, and no frame half-read or half-written in
 // either direction.

@@ -319,12 +319,23 @@ func (cl *client) parseUnnamed(s *server, r *rewriter, p *codec.Piece, off int, 
 func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int, name []byte) {
 	ss := &s.stmts
 	if len(name) == 0 {
-		if (ss.unnamedBy != cl || ss.unnamedGen != cl.stmts.unnamedGen || cl.cap.buf != nil && !cl.cap.parsedUnnamed) && len(cl.stmts.unnamed) > 0 {
+		mine := ss.unnamedBy == cl && ss.unnamedGen == cl.stmts.unnamedGen
+		switch {
+		case len(cl.stmts.unnamed) > 0 && (!mine || cl.cap.buf != nil && !cl.cap.parsedUnnamed):
+			// The client's unnamed statement, prepared again here (and in
+			// the mirrors' recording).
 			r.cut(off, off)
 			r.out = append(r.out, cl.stmts.unnamed...)
 			ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
 			s.l.oweParse(parseEntry{drop: true, owner: cl})
 			cl.cap.parsedUnnamed = true
+		case !mine && len(cl.stmts.unnamed) == 0:
+			// The server's unnamed statement is not this client's: closed,
+			// so that the client's Bind fails as PostgreSQL would have it.
+			r.cut(off, off)
+			r.out = codec.AppendClose(r.out, 'S', "")
+			s.l.oweClose(true)
+			ss.unnamedBy = nil
 		}
 		if p.Type == codec.MsgBind {
 			cl.runDrops(s, cl.stmts.unnamedDrops, cl.stmts.unnamedDropName)

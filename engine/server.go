@@ -175,7 +175,7 @@ func (s *server) readReply(cl *client, p *codec.Piece) cycleEnd {
 			}
 			return cycleGoesOn
 		}
-		if cl == nil || l.owes() {
+		if cl == nil || l.clientOwes() {
 			return cycleGoesOn
 		}
 		s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(time.Since(l.cycleStart).Microseconds()))
