@@ -119,7 +119,7 @@ func (cl *client) onTraffic() gnet.Action {
 
 // clientWhole are the frames read whole when prepared statements are
 // rewritten; all others (and all of them otherwise) are streamed.
-var clientWhole = codec.Types(codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose, codec.MsgQuery)
+var clientWhole = codec.Types(codec.MsgParse, codec.MsgBind, codec.MsgDescribe, codec.MsgClose, codec.MsgQuery, codec.MsgExecute)
 
 // forward streams every frame in the client's buffer to its server, linking
 // one at a transaction's first message: the client side's request loop. It

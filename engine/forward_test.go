@@ -363,23 +363,24 @@ func TestDeallocateNameRenamed(t *testing.T) {
 	cl, cc := h.connect()
 	a := prepare(t, h, cc, "s1", "select 1")
 	prepare(t, h, cc, "s2", "select 2")
-	// On the server that has it: renamed in place.
+	// The client's name becomes a placeholder pgdogd prepares in a batch of
+	// its own: the shared statement stays on the server.
 	h.send(cc, queryMsg("DEALLOCATE s1"))
 	if cl.server != a {
 		t.Fatal("not the server released last")
 	}
-	want(t, "server received", a.conn.(*fakeConn).take(), queryMsg("DEALLOCATE __pgdogd_1"))
-	h.send(a.conn.(*fakeConn), cat(complete("DEALLOCATE"), rfq('I')))
+	holder := cat(closeS("__pgdogd_d0"), parseMsg("__pgdogd_d0", ""), syncMsg())
+	want(t, "server received", a.conn.(*fakeConn).take(), cat(holder, queryMsg("DEALLOCATE __pgdogd_d0")))
+	h.send(a.conn.(*fakeConn), cat(closeOK, parseOK, rfq('I'), complete("DEALLOCATE"), rfq('I')))
 	want(t, "client received", noSharedNames(t, cc.take()), cat(complete("DEALLOCATE"), rfq('I')))
-	if cl.stmts.named["s1"] != nil || a.stmts.has(1) || cl.stmts.named["s2"] == nil {
+	if cl.stmts.named["s1"] != nil || !a.stmts.has(1) || cl.stmts.named["s2"] == nil {
 		t.Fatalf("views after DEALLOCATE s1: client %v, server %v", cl.stmts.named, a.stmts.set)
 	}
-	// On a server that lacks it: pgdogd prepares it first, in a batch of its own.
+	// On a server that lacks it, the same: nothing is prepared for it.
 	holdServer(t, h)
 	h.send(cc, queryMsg("deallocate prepare s2"))
 	sc := cl.server.conn.(*fakeConn)
-	want(t, "server lacking it received", sc.take(),
-		cat(closeS("__pgdogd_2"), parseMsg("__pgdogd_2", "select 2"), syncMsg(), queryMsg("deallocate prepare __pgdogd_2")))
+	want(t, "server lacking it received", sc.take(), cat(holder, queryMsg("deallocate prepare __pgdogd_d0")))
 	h.send(sc, cat(closeOK, parseOK, rfq('I'), complete("DEALLOCATE"), rfq('I')))
 	want(t, "client received", noSharedNames(t, cc.take()), cat(complete("DEALLOCATE"), rfq('I')))
 	if len(cl.stmts.named) != 0 || cl.server != nil {

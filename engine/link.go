@@ -112,13 +112,10 @@ func (l *link) copying() bool {
 // left an extended-protocol batch open.
 func (l *link) owes() bool { return l.recv != l.sent || l.unsynced }
 
-// clientOwes reports whether a reply to the client is still owed, or the
-// client left a batch open; pgdogd's own requests after the client's last
-// one (a clean-up batch) do not count.
-func (l *link) clientOwes() bool {
-	if l.unsynced {
-		return true
-	}
+// clientSyncOwed reports whether a client's Query, Sync or FunctionCall is
+// not answered yet: when none is, the transaction status is current as of
+// the client's last batch.
+func (l *link) clientSyncOwed() bool {
 	for n := l.recv; n < l.sent; n++ {
 		if k := l.kind(n); k == ptSync || k == ptQuery {
 			return true
@@ -126,6 +123,11 @@ func (l *link) clientOwes() bool {
 	}
 	return false
 }
+
+// clientOwes reports whether a reply to the client is still owed, or the
+// client left a batch open; pgdogd's own requests after the client's last
+// one (a clean-up batch) do not count.
+func (l *link) clientOwes() bool { return l.unsynced || l.clientSyncOwed() }
 
 // idle reports whether the server can go to another client: nothing owed,
 // no COPY, no transaction open, and no frame half-read or half-written in
@@ -320,11 +322,12 @@ func (l *link) settle() {
 	// Drops first: a refused DEALLOCATE ALL restores the view as it was
 	// sent, and the Parses of the same batches then take out what failed.
 	for l.dropAt < len(l.drops) && l.drops[l.dropAt].batch < l.recv {
-		l.drops[l.dropAt].undo()
+		l.undoDrop()
 		l.popDrop()
 	}
 	for l.parseAt < len(l.parses) && l.parses[l.parseAt].batch < l.recv {
 		l.stmts.parseFailed(l.parses[l.parseAt])
+		l.forgetFailed(l.parses[l.parseAt])
 		l.popParse()
 	}
 	for l.closeAt < len(l.closes) && l.closes[l.closeAt].batch < l.recv {
@@ -336,35 +339,36 @@ func (l *link) settle() {
 
 // dropEntry is a client statement that drops prepared statements, sent and
 // not answered yet. The client's names it drops were taken out of the
-// client's view when it was sent, and the statements out of the server's;
-// they come back if it fails.
+// client's view when it was sent, and DEALLOCATE ALL and DISCARD ALL took
+// the statements out of the server's; they come back if it fails.
 type dropEntry struct {
 	batch   uint64
-	owner   *client
+	owner   *client // nil when the client's view did not change
+	all     bool    // DEALLOCATE ALL or DISCARD ALL
+	name    string  // DEALLOCATE of this client name
 	removed map[string]*stmt
 	server  map[int]uint64 // DEALLOCATE ALL, DISCARD ALL: the server's view before it
-	ss      *serverStmts
-	seq     uint64 // ss.drops when it was sent
+	seq     uint64         // the server view's drops counter after it was sent
 }
 
-// oweDrop records a DEALLOCATE or DISCARD ALL on its way (removed: the
-// client's names it takes out, nil when none; view: the server's view it
-// emptied, nil for DEALLOCATE name).
-func (l *link) oweDrop(owner *client, removed map[string]*stmt, view map[int]uint64) {
-	l.stmts.drops++
-	l.drops = append(l.drops, dropEntry{batch: l.sent, owner: owner, removed: removed, server: view, ss: l.stmts, seq: l.stmts.drops})
+// oweDrop records a DEALLOCATE or DISCARD ALL on its way.
+func (l *link) oweDrop(e dropEntry) {
+	e.batch = l.sent
+	l.drops = append(l.drops, e)
 }
 
 // dropDone records the CommandComplete of a DEALLOCATE or DISCARD ALL: the
-// oldest one still owed took effect.
+// oldest one still owed took effect (older ones of answered batches failed).
 func (l *link) dropDone() {
 	for l.dropAt < len(l.drops) {
-		e := l.drops[l.dropAt]
+		done := l.drops[l.dropAt].batch >= l.recv
+		if !done {
+			l.undoDrop()
+		}
 		l.popDrop()
-		if e.batch >= l.recv {
+		if done {
 			return
 		}
-		e.undo()
 	}
 }
 
@@ -375,19 +379,54 @@ func (l *link) popDrop() {
 	}
 }
 
-// undo gives the client back the names a failed drop took out, unless it
-// defined them again since.
-func (e *dropEntry) undo() {
-	if e.server != nil && e.ss.drops == e.seq { // nothing dropped since: the server still has them
+// undoDrop gives back what the oldest owed drop took out, PostgreSQL having
+// refused it: the server's statements, when nothing was dropped since; the
+// client's names, unless it defined them again, or a drop sent after this
+// one takes them (they go with that one's fate).
+func (l *link) undoDrop() {
+	e := &l.drops[l.dropAt]
+	if e.server != nil && l.stmts.drops == e.seq {
 		for id, tick := range e.server {
-			if _, ok := e.ss.set[id]; !ok {
-				e.ss.restore(id, tick)
+			if _, ok := l.stmts.set[id]; !ok {
+				l.stmts.restore(id, tick)
 			}
 		}
 	}
 	for name, st := range e.removed {
-		if e.owner.stmts.named[name] == nil {
+		if later := l.laterDrop(e.owner, name); later != nil {
+			if later.removed == nil {
+				later.removed = map[string]*stmt{}
+			}
+			later.removed[name] = st
+		} else if e.owner.stmts.named[name] == nil {
 			e.owner.stmts.define(name, st)
+		}
+	}
+}
+
+// laterDrop returns the first drop owed after the oldest one that drops the
+// client's name.
+func (l *link) laterDrop(owner *client, name string) *dropEntry {
+	for i := l.dropAt + 1; i < len(l.drops); i++ {
+		if d := &l.drops[i]; d.owner == owner && (d.all || d.name == name) {
+			if d.owner == nil {
+				d.owner = owner
+			}
+			return d
+		}
+	}
+	return nil
+}
+
+// forgetFailed takes a name whose Parse PostgreSQL refused out of the names
+// owed drops would give back.
+func (l *link) forgetFailed(e parseEntry) {
+	if e.owner == nil || e.name == "" {
+		return
+	}
+	for i := l.dropAt; i < len(l.drops); i++ {
+		if d := &l.drops[i]; d.owner == e.owner && d.removed[e.name] == e.st {
+			delete(d.removed, e.name)
 		}
 	}
 }

@@ -263,9 +263,9 @@ func TestLinkDropQueue(t *testing.T) {
 	s, cl := newTestLink()
 	st1, st2, st3 := &stmt{id: 1}, &stmt{id: 2}, &stmt{id: 3}
 	// "deallocate a; deallocate b" in one Query: a takes effect, b fails.
-	s.l.oweDrop(cl, map[string]*stmt{"a": st1}, nil)
-	s.l.oweDrop(cl, map[string]*stmt{"b": st2}, nil)
-	s.l.oweDrop(nil, nil, nil) // a name that is not the client's
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"a": st1}})
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"b": st2}})
+	s.l.oweDrop(dropEntry{}) // a name that is not the client's
 	s.l.sentFrame(codec.MsgQuery)
 	s.l.dropDone()
 	s.l.readyForQuery('I')
@@ -274,7 +274,7 @@ func TestLinkDropQueue(t *testing.T) {
 	}
 	// A refused drop does not take back a name defined again since.
 	cl.stmts.forget("b")
-	s.l.oweDrop(cl, map[string]*stmt{"b": st2, "c": st3}, nil)
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"b": st2, "c": st3}})
 	s.l.sentFrame(codec.MsgQuery)
 	cl.stmts.define("b", st1)
 	s.l.readyForQuery('I')
@@ -282,10 +282,10 @@ func TestLinkDropQueue(t *testing.T) {
 		t.Fatalf("undo: named %v", cl.stmts.named)
 	}
 	// A failed batch's drop is settled; the next batch's CommandComplete is its own.
-	s.l.oweDrop(cl, map[string]*stmt{"c": st3}, nil)
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"c": st3}})
 	cl.stmts.forget("c")
 	s.l.sentFrame(codec.MsgQuery)
-	s.l.oweDrop(cl, map[string]*stmt{"b": st1}, nil)
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"b": st1}})
 	cl.stmts.forget("b")
 	s.l.sentFrame(codec.MsgQuery)
 	s.l.readyForQuery('I')

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 
 	"github.com/pgdogd/pgdogd/codec"
-	"github.com/pgdogd/pgdogd/codec/sqlscan"
 )
 
 // stmt is one distinct statement (query text and parameter types). On every
@@ -72,30 +71,6 @@ func (c *stmtCache) lookup(query, types []byte) *stmt {
 	return c.byKey[string(c.key)]
 }
 
-// dropping is what a statement's text drops when it runs: every prepared
-// statement of the server (all), or one shared statement (id), or nothing.
-type dropping struct {
-	all bool
-	id  int
-}
-
-// droppingOf reads a statement's text: DEALLOCATE ALL and DISCARD ALL drop
-// everything; DEALLOCATE __pgdogd_N (a client's DEALLOCATE renamed by
-// pgdogd, or typed by hand) drops statement N.
-func droppingOf(query []byte) dropping {
-	if !mayDrop(query) {
-		return dropping{}
-	}
-	d, ok := sqlscan.ParseDrop(query)
-	if !ok {
-		return dropping{}
-	}
-	if d.All {
-		return dropping{all: true}
-	}
-	id, _ := stmtID(d.Name(nil, query))
-	return dropping{id: id}
-}
 
 // byName finds a statement by its server-side name.
 func (c *stmtCache) byName(name []byte) *stmt {

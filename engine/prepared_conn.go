@@ -2,7 +2,6 @@
 package engine
 
 import (
-	"maps"
 	"sort"
 
 	"github.com/pgdogd/pgdogd/codec"
@@ -20,6 +19,10 @@ type clientStmts struct {
 	// deallocs: for the client's named statements that are DEALLOCATE name,
 	// the client's name each deallocates.
 	deallocs map[*stmt]string
+	// portals: the bound portals whose Execute drops statements.
+	portals map[string]portalDrop
+	// unconfirmed: names whose Parse went to a server and is not answered yet.
+	unconfirmed map[string]bool
 	// cleanup holds client names pgdogd created on the server to make it
 	// refuse a duplicate Parse; they are closed after the client's next Sync.
 	cleanup []string
@@ -30,7 +33,10 @@ type clientStmts struct {
 }
 
 // forget drops a client's name for a statement.
-func (cs *clientStmts) forget(name string) { delete(cs.named, name) }
+func (cs *clientStmts) forget(name string) {
+	delete(cs.named, name)
+	delete(cs.unconfirmed, name)
+}
 
 // define gives a client's name to a statement.
 func (cs *clientStmts) define(name string, st *stmt) {
@@ -50,6 +56,7 @@ type parseEntry struct {
 	owner *client
 	name  string
 	st    *stmt // the statement, marked validated by its ParseComplete
+	prev  *stmt // the statement the name had before, given back if the Parse fails
 }
 
 // serverStmts is what one server has prepared, as far as pgdogd knows. The
@@ -62,6 +69,29 @@ type serverStmts struct {
 	unnamedBy  *client // whose unnamed statement the server holds
 	unnamedGen uint64
 	drops      uint64 // DEALLOCATE and DISCARD ALL sent, and Parses failed: a saved view is good while it holds
+	// pending: statements whose Parse pgdogd injected and that are not
+	// answered yet, with the batch it went in: a later batch cannot count on
+	// them (the injection's batch may fail before it).
+	pending map[int]uint64
+}
+
+// sure reports whether the server has statement id for a message of batch:
+// its Parse was answered, or went in the same batch (which fails with it).
+func (ss *serverStmts) sure(id int, batch uint64) bool {
+	if !ss.has(id) {
+		return false
+	}
+	b, pending := ss.pending[id]
+	return !pending || b == batch
+}
+
+// sentParse records a Parse of statement id sent in batch.
+func (ss *serverStmts) sentParse(id int, batch uint64) {
+	ss.add(id)
+	if ss.pending == nil {
+		ss.pending = map[int]uint64{}
+	}
+	ss.pending[id] = batch
 }
 
 // restore puts back a statement a refused DEALLOCATE ALL took out of the view.
@@ -94,6 +124,7 @@ func (ss *serverStmts) add(id int) {
 func (ss *serverStmts) parseFailed(e parseEntry) {
 	if e.id != 0 {
 		delete(ss.set, e.id)
+		delete(ss.pending, e.id)
 		ss.drops++ // a view saved before this Parse failed no longer holds
 	} else {
 		ss.unnamedBy = nil
@@ -101,12 +132,16 @@ func (ss *serverStmts) parseFailed(e parseEntry) {
 	if e.owner != nil && e.name != "" && e.owner.stmts.named[e.name] == e.st {
 		e.owner.stmts.forget(e.name)
 		e.owner.stmts.noteGone(e.st.id, e.name)
+		if e.prev != nil {
+			e.owner.stmts.define(e.name, e.prev)
+		}
 	}
 }
 
 // reset forgets everything (DISCARD ALL, DEALLOCATE ALL).
 func (ss *serverStmts) reset() {
 	clear(ss.set)
+	clear(ss.pending)
 	ss.unnamedBy = nil
 }
 
@@ -162,7 +197,7 @@ func (cl *client) inject(s *server, r *rewriter, st *stmt) {
 	s.l.oweClose(true)
 	r.out = append(r.out, st.parse...)
 	s.l.oweParse(parseEntry{drop: true, id: st.id, st: st})
-	s.stmts.add(st.id)
+	s.stmts.sentParse(st.id, s.l.sent)
 }
 
 // prepareFrame handles one Parse, Bind, Describe, Close or Query frame at
@@ -198,6 +233,11 @@ func (cl *client) prepareFrame(s *server, r *rewriter, p *codec.Piece, off int) 
 	case codec.MsgQuery:
 		// SQL that drops prepared statements.
 		cl.queryDrops(s, r, p, off)
+	case codec.MsgExecute:
+		// A portal that drops prepared statements runs.
+		if len(cl.stmts.portals) > 0 {
+			cl.executeDrops(s, p)
+		}
 	}
 }
 
@@ -236,13 +276,17 @@ func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) 
 		cl.parseUnnamed(s, r, p, off, query, types)
 		return
 	}
-	if cl.stmts.named[string(name)] != nil {
+	prev := cl.stmts.named[string(name)]
+	switch {
+	case prev != nil && !cl.stmts.unconfirmed[string(name)]:
 		cl.refuseDuplicate(s, r, off, name)
 		return
+	case prev != nil:
+		cl.probeDuplicate(s, r, off, prev, name)
 	}
-	sql, target, rewritten := cl.rewriteDrops(s, r, off, query, false)
+	sql, target, rewritten := cl.parseDrops(query)
 	if rewritten {
-		query = sql // DEALLOCATE of a client's statement, under its shared name
+		query = sql // DEALLOCATE of a client's name, through a placeholder
 	}
 	st := cl.e.stmts.get(query, types)
 	if rewritten {
@@ -254,18 +298,22 @@ func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) 
 	cl.e.stmts.parses.Add(1)
 	key := string(name)
 	cl.stmts.define(key, st)
+	if cl.stmts.unconfirmed == nil {
+		cl.stmts.unconfirmed = map[string]bool{}
+	}
+	cl.stmts.unconfirmed[key] = true
 	r.cut(off, off+p.Size)
 	if ss.has(st.id) {
 		r.out = codec.AppendParse(r.out, "", query, types)
 		ss.unnamedBy = nil
-		s.l.oweParse(parseEntry{owner: cl, name: key, st: st})
+		s.l.oweParse(parseEntry{owner: cl, name: key, st: st, prev: prev})
 		return
 	}
 	r.out = codec.AppendClose(r.out, 'S', st.name)
 	s.l.oweClose(true)
 	r.out = append(r.out, st.parse...)
-	ss.add(st.id)
-	s.l.oweParse(parseEntry{id: st.id, owner: cl, name: key, st: st})
+	ss.add(st.id) // the client's own: if it fails, PostgreSQL would not have the name either
+	s.l.oweParse(parseEntry{id: st.id, owner: cl, name: key, st: st, prev: prev})
 }
 
 // refuseDuplicate makes PostgreSQL itself refuse a Parse of a name the
@@ -278,6 +326,24 @@ func (cl *client) refuseDuplicate(s *server, r *rewriter, off int, name []byte) 
 	s.l.oweParse(parseEntry{drop: true})
 	s.l.oweParse(parseEntry{})
 	cl.stmts.cleanup = append(cl.stmts.cleanup, string(name))
+}
+
+// probeDuplicate runs before a Parse of a name whose earlier Parse
+// (statement prev) is not answered yet: PostgreSQL must refuse this one
+// (42P05) exactly when that one took. The earlier Parse went under prev's
+// shared name, preceded by a Close, so the server has that name exactly
+// when it took: an empty Parse of it collides then (its error is renamed to
+// the client's name) and fails the batch; otherwise it is closed again and
+// the client's Parse defines the name.
+func (cl *client) probeDuplicate(s *server, r *rewriter, off int, prev *stmt, name []byte) {
+	cl.stmts.noteRename(prev.id, name) // the error names the client's statement
+	r.cut(off, off)
+	r.out = codec.AppendParse(r.out, prev.name, nil, []byte{0, 0})
+	s.l.oweParse(parseEntry{drop: true})
+	r.out = codec.AppendClose(r.out, 'S', prev.name)
+	s.l.oweClose(true)
+	delete(s.stmts.set, prev.id)
+	s.stmts.drops++
 }
 
 // cleanupAfterSync closes, as a batch of pgdogd's own right after the
@@ -302,11 +368,11 @@ func (cl *client) parseUnnamed(s *server, r *rewriter, p *codec.Piece, off int, 
 	cl.cap.parsedUnnamed = true
 	ss.unnamedBy, ss.unnamedGen = cl, cl.stmts.unnamedGen
 	s.l.oweParse(parseEntry{owner: nil})
-	if sql, target, rewritten := cl.rewriteDrops(s, r, off, query, false); rewritten {
+	if sql, target, rewritten := cl.parseDrops(query); rewritten {
 		r.cut(off, off+p.Size)
 		r.out = codec.AppendParse(r.out, "", sql, types)
 		cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = droppingOf(sql), target
-		cl.stmts.unnamed = nil // a DEALLOCATE of a statement is not prepared again elsewhere
+		cl.stmts.unnamed = nil // the name it deallocates is not the client's in another transaction
 		return
 	}
 	cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = droppingOf(query), ""
@@ -337,64 +403,34 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 			s.l.oweClose(true)
 			ss.unnamedBy = nil
 		}
-		if p.Type == codec.MsgBind {
-			cl.runDrops(s, cl.stmts.unnamedDrops, cl.stmts.unnamedDropName)
-		}
+		cl.bound(s, r, p, off, cl.stmts.unnamedDrops, cl.stmts.unnamedDropName)
 		return
 	}
 	st := cl.stmts.named[string(name)]
 	if st == nil {
 		return // PostgreSQL answers that it does not exist
 	}
+	cl.bound(s, r, p, off, st.drops, cl.stmts.deallocs[st])
 	r.cut(off, off+p.Size)
-	if !ss.has(st.id) {
+	if !ss.sure(st.id, s.l.sent) {
 		cl.inject(s, r, st)
 	}
 	r.out = codec.AppendRenamed(r.out, p.Bytes, nameAt, st.name)
 	cl.stmts.noteRename(st.id, name)
-	if p.Type == codec.MsgBind && st.drops != (dropping{}) {
-		cl.runDrops(s, st.drops, cl.stmts.deallocs[st])
-	}
 }
 
-// runDrops records, at a Bind, what the bound statement drops when it
-// runs; name is the client's name a DEALLOCATE name deallocates.
-func (cl *client) runDrops(s *server, d dropping, name string) {
-	switch {
-	case d.all:
-		cl.dropAll(s)
-	case d.id != 0:
-		cl.dropOne(s, d.id, name)
+// bound runs at a Bind (not a Describe) of a statement: a portal bound to a
+// statement that drops statements has that done at its Execute; binding
+// another statement to the portal forgets it.
+func (cl *client) bound(s *server, r *rewriter, p *codec.Piece, off int, d dropping, target string) {
+	if p.Type != codec.MsgBind || len(cl.stmts.portals) == 0 && d == (dropping{}) {
+		return
 	}
-}
-
-// dropOne records that shared statement id is going from the server, and
-// the client's name for it with it (name, when it is the client's name
-// for id); the name comes back if PostgreSQL refuses.
-func (cl *client) dropOne(s *server, id int, name string) {
-	var removed map[string]*stmt
-	if st := cl.stmts.named[name]; st != nil && st.id == id {
-		removed = map[string]*stmt{name: st}
-		cl.stmts.forget(name)
-		cl.stmts.noteGone(id, name)
+	portal, _, _ := cstring(p.Body())
+	delete(cl.stmts.portals, string(portal))
+	if d != (dropping{}) {
+		cl.bindDrops(s, r, off, portal, d, target)
 	}
-	delete(s.stmts.set, id)
-	s.l.oweDrop(cl, removed, nil)
-}
-
-// dropAll records that every prepared statement of the server and the
-// client's names are going (DEALLOCATE ALL, DISCARD ALL); the client gets
-// its names back if the statement fails. The client keeps its unnamed
-// statement, as PostgreSQL does.
-func (cl *client) dropAll(s *server) {
-	removed := cl.stmts.named
-	cl.stmts.named = nil
-	for name, st := range removed {
-		cl.stmts.noteGone(st.id, name)
-	}
-	view := maps.Clone(s.stmts.set)
-	s.stmts.reset()
-	s.l.oweDrop(cl, removed, view)
 }
 
 // answerParses answers, without a server, a run of named Parse frames ended

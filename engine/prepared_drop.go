@@ -1,10 +1,54 @@
-// prepared_drop.go holds DEALLOCATE and DISCARD ALL sent by clients: the statement views follow, and a client's names reach the server as the shared ones.
+// prepared_drop.go holds DEALLOCATE and DISCARD ALL sent by clients: the client's and the server's statement views follow what PostgreSQL does.
 package engine
 
 import (
+	"maps"
+	"strconv"
+
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/codec/sqlscan"
 )
+
+// A client's DEALLOCATE name cannot reach the server as it is (the server
+// knows the statement under a shared name), nor as DEALLOCATE of the shared
+// name (other clients use it, and a client may have two names for it). It
+// is sent as DEALLOCATE of a placeholder that pgdogd prepares just before,
+// so PostgreSQL answers it (DEALLOCATE, or 25P02 in a failed transaction)
+// and the shared statement stays. DEALLOCATE ALL and DISCARD ALL do reach
+// the server and empty its view. A client's names go from its view when the
+// statement is sent, and come back if PostgreSQL refuses it (no
+// CommandComplete before its ReadyForQuery; see link.dropDone).
+
+// placeholder is the name of the i-th DEALLOCATE placeholder of a request.
+func placeholder(i int) string { return stmtPrefix + "d" + strconv.Itoa(i) }
+
+// dropping is what a statement's text drops when it runs.
+type dropping struct {
+	all     bool // DEALLOCATE ALL or DISCARD ALL: every statement of the server
+	discard bool // DISCARD ALL, which PostgreSQL refuses inside a transaction block
+	id      int  // DEALLOCATE of a shared name typed by a client: that statement
+	named   bool // DEALLOCATE of a client's name, sent as DEALLOCATE of placeholder 0
+}
+
+// droppingOf reads a statement's text (one statement, as a Parse holds).
+func droppingOf(query []byte) dropping {
+	if !mayDrop(query) {
+		return dropping{}
+	}
+	d, ok := sqlscan.ParseDrop(query)
+	switch {
+	case !ok:
+		return dropping{}
+	case d.All:
+		return dropping{all: true, discard: d.Discard}
+	}
+	name := d.Name(nil, query)
+	if string(name) == placeholder(0) {
+		return dropping{named: true}
+	}
+	id, _ := stmtID(name)
+	return dropping{id: id}
+}
 
 // mayDrop is a cheap first look at SQL text: could it hold DEALLOCATE or
 // DISCARD? Only then is it scanned.
@@ -15,12 +59,6 @@ func mayDrop(sql []byte) bool {
 		}
 	}
 	return false
-}
-
-// dropTag reports whether a CommandComplete body is the tag of a statement
-// that drops prepared statements: DEALLOCATE, DEALLOCATE ALL, DISCARD ALL.
-func dropTag(body []byte) bool {
-	return hasPrefixFold(body, "deallocate") || hasPrefixFold(body, "discard all")
 }
 
 // hasPrefixFold reports whether b starts with w (lower case) in any case.
@@ -36,44 +74,36 @@ func hasPrefixFold(b []byte, w string) bool {
 	return true
 }
 
+// dropTag reports whether a CommandComplete body is the tag of a statement
+// that drops prepared statements: DEALLOCATE, DEALLOCATE ALL, DISCARD ALL.
+func dropTag(body []byte) bool {
+	return hasPrefixFold(body, "deallocate") || hasPrefixFold(body, "discard all")
+}
+
+// refused predicts PostgreSQL's refusal of a drop from what the link knows
+// for sure: in a failed transaction every statement is refused, and DISCARD
+// ALL inside a transaction block or among other statements of one Query.
+func refused(s *server, d dropping, multi, first bool) bool {
+	known := !s.l.clientSyncOwed() && first // a statement before it may end the transaction
+	return known && s.l.tx == codec.TxFailed || d.discard && (multi || known && s.l.tx == codec.TxInBlock)
+}
+
 // queryDrops handles the statements of a simple Query that drop prepared
-// statements: DEALLOCATE ALL and DISCARD ALL empty the views, DEALLOCATE
-// name of a client's statement is sent as DEALLOCATE of its shared name.
+// statements, and rewrites the Query when it deallocates a client's names.
 func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
-	body := p.Body()
-	sql := body
+	sql := p.Body()
 	if n := len(sql); n > 0 && sql[n-1] == 0 {
 		sql = sql[:n-1]
 	}
 	if !mayDrop(sql) {
 		return
 	}
-	out, _, rewritten := cl.rewriteDrops(s, r, off, sql, true)
-	if !rewritten {
-		return
-	}
-	r.cut(off, off+p.Size)
-	var start int
-	r.out, start = codec.BeginQuery(r.out)
-	r.out = append(r.out, out...)
-	r.out = codec.FinishQuery(r.out, start)
-}
-
-// rewriteDrops reads the drops in sql, a simple Query's text or (when
-// !simple) a Parse's, and returns the text with every DEALLOCATE name of a
-// client's statement renamed to the shared statement, which it makes sure
-// the server has (for a simple Query, in a batch of pgdogd's own before
-// it, as a Parse cannot precede a Query without a Sync). A simple Query's
-// drops are recorded now; a Parse's when a Bind runs the statement (target
-// is then the client's name it deallocates). rewritten is false when the
-// text stays as it is.
-func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simple bool) (out []byte, target string, rewritten bool) {
-	if !mayDrop(sql) {
-		return nil, "", false
-	}
+	multi := countStatements(sql) > 1
+	var out []byte
+	var effects []func()
+	last, holders := 0, 0
 	stmts := sqlscan.Split(sql)
-	last := 0
-	for {
+	for i := 0; ; i++ {
 		text, start, ok := stmts.Next()
 		if !ok {
 			break
@@ -82,42 +112,196 @@ func (cl *client) rewriteDrops(s *server, r *rewriter, off int, sql []byte, simp
 		if !ok {
 			continue
 		}
+		dr := dropping{all: d.All, discard: d.Discard}
 		name := string(d.Name(nil, text))
 		st := cl.stmts.named[name]
+		var to string // the name the server gets instead
 		switch {
-		case d.All && simple:
-			cl.dropAll(s)
-			continue
-		case st == nil && simple:
-			// Not the client's: PostgreSQL answers for it. A shared name
-			// typed by hand drops a shared statement.
+		case refused(s, dr, multi, i == 0):
+			effects = append(effects, func() { s.l.oweDrop(dropEntry{}) }) // nothing changes
+		case d.All:
+			effects = append(effects, func() { cl.dropAll(s) })
+		case st != nil && cl.stmts.unconfirmed[name]:
+			// Its Parse is not answered yet: the shared name makes PostgreSQL
+			// refuse the DEALLOCATE if the Parse fails.
+			to = st.name
+			effects = append(effects, func() { cl.dropNameShared(s, name, st) })
+		case st != nil && !s.l.unsynced:
+			to = placeholder(holders)
+			holders++
+			effects = append(effects, func() { cl.dropName(s, name) })
+		default:
+			// Not the client's (or no batch of pgdogd's own fits before
+			// it): PostgreSQL answers for it as it is. A shared name typed
+			// by hand drops a shared statement.
 			id, _ := stmtID([]byte(name))
-			cl.dropOne(s, id, "")
-			continue
-		case st == nil:
-			continue
+			effects = append(effects, func() { cl.dropShared(s, id) })
 		}
-		if !s.stmts.has(st.id) {
-			if simple && s.l.unsynced {
-				continue // no batch of pgdogd's own fits here: the client's name goes as it is
-			}
-			r.cut(off, off)
-			cl.inject(s, r, st)
-			if simple {
-				r.out = codec.AppendSync(r.out)
-				s.l.sentOwn()
-			}
+		if to != "" {
+			out = append(append(out, sql[last:start+d.NameStart]...), to...)
+			last = start + d.NameEnd
 		}
-		out = append(out, sql[last:start+d.NameStart]...)
-		out = append(out, st.name...)
-		last = start + d.NameEnd
-		target = name
-		if simple {
-			cl.dropOne(s, st.id, name)
-		}
+	}
+	if holders > 0 {
+		cl.preparePlaceholders(s, r, off, holders, true) // first: the drops belong to the Query's batch
+	}
+	for _, f := range effects {
+		f()
 	}
 	if out == nil {
+		return
+	}
+	r.cut(off, off+p.Size)
+	var begin int
+	r.out, begin = codec.BeginQuery(r.out)
+	r.out = append(append(r.out, out...), sql[last:]...)
+	r.out = codec.FinishQuery(r.out, begin)
+}
+
+// countStatements counts the statements of a query text, up to 2.
+func countStatements(sql []byte) int {
+	stmts := sqlscan.Split(sql)
+	n := 0
+	for n < 2 {
+		if _, _, ok := stmts.Next(); !ok {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// preparePlaceholders inserts, before r.buf[off], a Close and an empty
+// Parse of each of n placeholders, whose replies are hidden; for a simple
+// Query they form a batch of pgdogd's own (a Parse cannot precede a Query
+// without a Sync).
+func (cl *client) preparePlaceholders(s *server, r *rewriter, off, n int, batch bool) {
+	r.cut(off, off)
+	for i := 0; i < n; i++ {
+		r.out = codec.AppendClose(r.out, 'S', placeholder(i))
+		s.l.oweClose(true)
+		r.out = codec.AppendParse(r.out, placeholder(i), nil, []byte{0, 0})
+		s.l.oweParse(parseEntry{drop: true})
+	}
+	if batch {
+		r.out = codec.AppendSync(r.out)
+		s.l.sentOwn()
+	}
+}
+
+// parseDrops reads a Parse's text: DEALLOCATE of a name the client has is
+// rewritten to DEALLOCATE of placeholder 0 (prepared at each Bind), and the
+// name it deallocates is returned.
+func (cl *client) parseDrops(query []byte) (sql []byte, target string, rewritten bool) {
+	if !mayDrop(query) {
 		return nil, "", false
 	}
-	return append(out, sql[last:]...), target, true
+	d, ok := sqlscan.ParseDrop(query)
+	if !ok || d.All {
+		return nil, "", false
+	}
+	name := string(d.Name(nil, query))
+	st := cl.stmts.named[name]
+	if st == nil {
+		return nil, "", false // PostgreSQL answers for the name as it is
+	}
+	to := placeholder(0)
+	if cl.stmts.unconfirmed[name] {
+		to = st.name // its Parse is not answered yet: PostgreSQL refuses if it fails
+	}
+	sql = append(append([]byte(nil), query[:d.NameStart]...), to...)
+	return append(sql, query[d.NameEnd:]...), name, true
+}
+
+// bindDrops runs at a Bind of portal to a statement that drops statements
+// (d; target: the client's name it deallocates): a placeholder is prepared
+// when it needs one, and what it drops is recorded when its Execute is sent.
+func (cl *client) bindDrops(s *server, r *rewriter, off int, portal []byte, d dropping, target string) {
+	if d.named {
+		cl.preparePlaceholders(s, r, off, 1, false)
+	}
+	if cl.stmts.portals == nil {
+		cl.stmts.portals = map[string]portalDrop{}
+	}
+	cl.stmts.portals[string(portal)] = portalDrop{d: d, target: target}
+}
+
+// portalDrop is what a bound portal drops when it is executed.
+type portalDrop struct {
+	d      dropping
+	target string
+}
+
+// executeDrops runs at an Execute: a portal bound to a statement that drops
+// statements drops them now.
+func (cl *client) executeDrops(s *server, p *codec.Piece) {
+	portal, _, ok := cstring(p.Body())
+	if !ok {
+		return
+	}
+	pd, found := cl.stmts.portals[string(portal)]
+	if !found {
+		return
+	}
+	delete(cl.stmts.portals, string(portal))
+	switch {
+	case refused(s, pd.d, false, true):
+		s.l.oweDrop(dropEntry{})
+	case pd.d.all:
+		cl.dropAll(s)
+	case pd.d.named:
+		cl.dropName(s, pd.target)
+	case pd.target != "" && cl.stmts.named[pd.target] != nil:
+		cl.dropNameShared(s, pd.target, cl.stmts.named[pd.target])
+	default:
+		cl.dropShared(s, pd.d.id)
+	}
+}
+
+// dropName records that the client's name is going: it comes back if
+// PostgreSQL refuses the DEALLOCATE.
+func (cl *client) dropName(s *server, name string) {
+	st := cl.stmts.named[name]
+	if st == nil {
+		s.l.oweDrop(dropEntry{})
+		return
+	}
+	cl.stmts.forget(name)
+	cl.stmts.noteGone(st.id, name)
+	s.l.oweDrop(dropEntry{owner: cl, name: name, removed: map[string]*stmt{name: st}})
+}
+
+// dropShared records a DEALLOCATE that reaches the server as it is: of a
+// shared statement (id > 0), which leaves the server's view, or of a name
+// that is not the client's.
+func (cl *client) dropShared(s *server, id int) {
+	if id > 0 {
+		delete(s.stmts.set, id)
+		s.stmts.drops++
+	}
+	s.l.oweDrop(dropEntry{})
+}
+
+// dropNameShared records a DEALLOCATE of the client's name sent as
+// DEALLOCATE of its shared statement, which leaves the server's view.
+func (cl *client) dropNameShared(s *server, name string, st *stmt) {
+	delete(s.stmts.set, st.id)
+	s.stmts.drops++
+	cl.dropName(s, name)
+}
+
+// dropAll records that every prepared statement of the server and the
+// client's names are going (DEALLOCATE ALL, DISCARD ALL); they come back if
+// PostgreSQL refuses. The client keeps its unnamed statement, as
+// PostgreSQL does.
+func (cl *client) dropAll(s *server) {
+	removed := cl.stmts.named
+	cl.stmts.named = nil
+	for name, st := range removed {
+		cl.stmts.noteGone(st.id, name)
+	}
+	view := maps.Clone(s.stmts.set)
+	s.stmts.reset()
+	s.stmts.drops++
+	s.l.oweDrop(dropEntry{owner: cl, all: true, removed: removed, server: view, seq: s.stmts.drops})
 }

@@ -193,6 +193,12 @@ func (s *server) readReply(cl *client, p *codec.Piece) cycleEnd {
 			if e.st != nil {
 				e.st.validated.Store(true)
 			}
+			if e.id != 0 && s.stmts.pending[e.id] == e.batch {
+				delete(s.stmts.pending, e.id)
+			}
+			if e.owner != nil && e.name != "" && e.owner.stmts.named[e.name] == e.st {
+				delete(e.owner.stmts.unconfirmed, e.name)
+			}
 		}
 	case codec.MsgCloseComplete:
 		// Hidden when it answers a Close pgdogd injected.
