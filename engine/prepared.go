@@ -71,7 +71,6 @@ func (c *stmtCache) lookup(query, types []byte) *stmt {
 	return c.byKey[string(c.key)]
 }
 
-
 // byName finds a statement by its server-side name.
 func (c *stmtCache) byName(name []byte) *stmt {
 	id, ok := stmtID(name)
