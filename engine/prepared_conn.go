@@ -34,6 +34,9 @@ type clientStmts struct {
 
 // forget drops a client's name for a statement.
 func (cs *clientStmts) forget(name string) {
+	if st := cs.named[name]; st != nil {
+		cs.noteGone(st.id, name) // errors of requests already sent may still name it
+	}
 	delete(cs.named, name)
 	delete(cs.unconfirmed, name)
 }
@@ -131,7 +134,6 @@ func (ss *serverStmts) parseFailed(e parseEntry) {
 	}
 	if e.owner != nil && e.name != "" && e.owner.stmts.named[e.name] == e.st {
 		e.owner.stmts.forget(e.name)
-		e.owner.stmts.noteGone(e.st.id, e.name)
 		if e.prev != nil {
 			e.owner.stmts.define(e.name, e.prev)
 		}

@@ -267,7 +267,6 @@ func (cl *client) dropName(s *server, name string) {
 		return
 	}
 	cl.stmts.forget(name)
-	cl.stmts.noteGone(st.id, name)
 	s.l.oweDrop(dropEntry{owner: cl, name: name, removed: map[string]*stmt{name: st}})
 }
 
@@ -299,6 +298,7 @@ func (cl *client) dropAll(s *server) {
 	cl.stmts.named = nil
 	for name, st := range removed {
 		cl.stmts.noteGone(st.id, name)
+		delete(cl.stmts.unconfirmed, name)
 	}
 	view := maps.Clone(s.stmts.set)
 	s.stmts.reset()

@@ -102,7 +102,7 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 	buf, _ := c.Peek(-1)
 	cl := l.cl
 	off, from := 0, 0 // off: read position; from: first byte not yet forwarded or dropped
-	end := cycleGoesOn
+	release := false
 	for off < len(buf) {
 		p, err := l.rd.Next(buf[off:])
 		if err != nil {
@@ -117,7 +117,7 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 		if p.First {
 			l.dropFrame = cl == nil || l.ownReply()
 			if p.Last {
-				end = max(end, s.readReply(cl, &p))
+				release = s.readReply(cl, &p) || release
 				if swap := s.swap; swap != nil { // the frame goes out rewritten
 					s.swap = nil
 					s.flushTo(cl, buf[from:off])
@@ -135,10 +135,7 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 	}
 	s.flushTo(cl, buf[from:off])
 	codec.Consume(c, off)
-	if end >= cycleTxEnd && cl != nil {
-		cl.endTx()
-	}
-	if end == cycleRelease {
+	if release {
 		s.finishCycle()
 		return gnet.None
 	}
@@ -148,44 +145,27 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// cycleEnd says what a reply ended.
-type cycleEnd uint8
-
-const (
-	cycleGoesOn  cycleEnd = iota // nothing
-	cycleTxEnd                   // the client's transaction ended: the server is idle
-	cycleRelease                 // and the server goes back to the pool
-)
-
 // readReply handles one whole frame the link reads, at the start of p: it
-// may hide the frame (l.dropFrame) and reports what it ended.
-func (s *server) readReply(cl *client, p *codec.Piece) cycleEnd {
+// may hide the frame (l.dropFrame), and reports whether the server goes
+// back to the pool once this read is handled.
+func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 	l := &s.l
 	switch p.Type {
 	case codec.MsgReadyForQuery:
 		// The end of a request cycle: one sync point answered.
 		if l.readyForQuery(p.Bytes[codec.HeaderLen]) {
 			// pgdogd's own request: the server may have been kept only for it.
-			switch {
-			case !l.idle():
-			case s.state == svResetting:
-				return cycleRelease
-			case cl != nil && !cl.cap.inTx && cl.releasable():
-				return cycleRelease
-			}
-			return cycleGoesOn
+			return l.idle() && (s.state == svResetting || cl != nil && !cl.cap.inTx && cl.releasable())
 		}
 		if cl == nil || l.clientOwes() {
-			return cycleGoesOn
+			return false
 		}
 		s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(time.Since(l.cycleStart).Microseconds()))
 		if l.tx != codec.TxIdle {
-			return cycleGoesOn
+			return false
 		}
-		if l.idle() && cl.releasable() {
-			return cycleRelease
-		}
-		return cycleTxEnd
+		cl.endTx() // the client's transaction is over
+		return l.idle() && cl.releasable()
 	case codec.MsgParseComplete:
 		// Hidden when it answers a Parse pgdogd injected.
 		if e, ok := l.parseComplete(); ok {
@@ -232,7 +212,7 @@ func (s *server) readReply(cl *client, p *codec.Piece) cycleEnd {
 			l.copyEnded()
 		}
 	}
-	return cycleGoesOn
+	return false
 }
 
 // maxServerFrame bounds frames pgdogd must hold whole from a server
