@@ -46,6 +46,9 @@ func (cs *clientStmts) define(name string, st *stmt) {
 	if cs.named == nil {
 		cs.named = map[string]*stmt{}
 	}
+	if old := cs.named[name]; old != nil && old != st {
+		cs.noteGone(old.id, name) // errors of requests already sent may still name it
+	}
 	cs.named[name] = st
 }
 

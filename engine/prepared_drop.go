@@ -3,6 +3,7 @@ package engine
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/pgdogd/pgdogd/codec"
@@ -101,6 +102,8 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 	multi := countStatements(sql) > 1
 	var out []byte
 	var effects []func()
+	var gone []string // names an earlier statement of this Query drops
+	all := false      // an earlier statement of this Query drops every name
 	last, holders := 0, 0
 	stmts := sqlscan.Split(sql)
 	for i := 0; ; i++ {
@@ -115,12 +118,16 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 		dr := dropping{all: d.All, discard: d.Discard}
 		name := string(d.Name(nil, text))
 		st := cl.stmts.named[name]
+		if all || slices.Contains(gone, name) {
+			st = nil // gone by then: PostgreSQL answers for the name as it is
+		}
 		var to string // the name the server gets instead
 		switch {
 		case refused(s, dr, multi, i == 0):
 			effects = append(effects, func() { s.l.oweDrop(dropEntry{}) }) // nothing changes
 		case d.All:
 			effects = append(effects, func() { cl.dropAll(s) })
+			all = true
 		case st != nil && cl.stmts.unconfirmed[name]:
 			// Its Parse is not answered yet: the shared name makes PostgreSQL
 			// refuse the DEALLOCATE if the Parse fails.
@@ -140,6 +147,7 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 		if to != "" {
 			out = append(append(out, sql[last:start+d.NameStart]...), to...)
 			last = start + d.NameEnd
+			gone = append(gone, name)
 		}
 	}
 	if holders > 0 {
