@@ -76,46 +76,10 @@ func parseSyncTranscript(addr string) ([]string, error) {
 	return lines, nil
 }
 
-// transcriptWithMessages is transcript with each ErrorResponse's message too:
-// "1 E[42601 syntax error at or near "selec"] Z[I]".
+// transcriptWithMessages is transcript with each ErrorResponse's message and
+// CommandComplete's tag too: "1 E[42601 syntax error at or near "selec"] Z[I]".
 func transcriptWithMessages(r *RawConn, limit time.Duration, msgs ...pgproto3.FrontendMessage) (string, error) {
-	for _, m := range msgs {
-		r.FE.Send(m)
-	}
-	if err := r.FE.Flush(); err != nil {
-		return "", fmt.Errorf("cannot send: %w", err)
-	}
-	deadline := time.Now().Add(limit)
-	var out []string
-	for {
-		msg, err := r.Receive(time.Until(deadline))
-		if err != nil {
-			return strings.Join(out, " "), fmt.Errorf("no ReadyForQuery within %v: %w", limit, err)
-		}
-		switch m := msg.(type) {
-		case *pgproto3.ErrorResponse:
-			out = append(out, "E["+m.Code+" "+m.Message+"]")
-		case *pgproto3.DataRow:
-			vals := make([]string, len(m.Values))
-			for i, v := range m.Values {
-				vals[i] = string(v)
-			}
-			out = append(out, "D["+strings.Join(vals, ",")+"]")
-		case *pgproto3.CommandComplete:
-			out = append(out, "C["+string(m.CommandTag)+"]")
-		case *pgproto3.ReadyForQuery:
-			out = append(out, "Z["+string(m.TxStatus)+"]")
-			return strings.Join(out, " "), nil
-		case *pgproto3.NoticeResponse, *pgproto3.ParameterStatus:
-			// Asynchronous: not part of the answer.
-		default:
-			b, err := msg.Encode(nil)
-			if err != nil || len(b) == 0 {
-				return strings.Join(out, " "), fmt.Errorf("cannot encode %T: %v", msg, err)
-			}
-			out = append(out, string(b[0]))
-		}
-	}
+	return readTranscript(r, limit, true, msgs...)
 }
 
 // TestPrepareParseSyncLibpq does the same with libpq's PQprepare and PQexecPrepared through

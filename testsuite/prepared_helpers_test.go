@@ -90,27 +90,44 @@ func simpleExec(ctx context.Context, pc *pgconn.PgConn, sql string) error {
 // ErrorResponse, the values of a DataRow and the status of ReadyForQuery, e.g.
 // "1 2 D[1] C E[22012] Z[I]".
 func transcript(r *RawConn, msgs ...pgproto3.FrontendMessage) (string, error) {
+	return readTranscript(r, 10*time.Second, false, msgs...)
+}
+
+// readTranscript sends msgs and reads until ReadyForQuery within limit; with
+// full, an ErrorResponse's token carries its message and a CommandComplete its tag.
+func readTranscript(r *RawConn, limit time.Duration, full bool, msgs ...pgproto3.FrontendMessage) (string, error) {
 	for _, m := range msgs {
 		r.FE.Send(m)
 	}
 	if err := r.FE.Flush(); err != nil {
-		return "", fmt.Errorf("cannot send pipeline: %w", err)
+		return "", fmt.Errorf("cannot send: %w", err)
 	}
+	deadline := time.Now().Add(limit)
 	var out []string
 	for {
-		msg, err := r.Receive(10 * time.Second)
+		msg, err := r.Receive(time.Until(deadline))
 		if err != nil {
-			return strings.Join(out, " "), fmt.Errorf("cannot read pipeline answer: %w", err)
+			return strings.Join(out, " "), fmt.Errorf("no ReadyForQuery within %v: %w", limit, err)
 		}
 		switch m := msg.(type) {
 		case *pgproto3.ErrorResponse:
-			out = append(out, "E["+m.Code+"]")
+			if full {
+				out = append(out, "E["+m.Code+" "+m.Message+"]")
+			} else {
+				out = append(out, "E["+m.Code+"]")
+			}
 		case *pgproto3.DataRow:
 			vals := make([]string, len(m.Values))
 			for i, v := range m.Values {
 				vals[i] = string(v)
 			}
 			out = append(out, "D["+strings.Join(vals, ",")+"]")
+		case *pgproto3.CommandComplete:
+			if full {
+				out = append(out, "C["+string(m.CommandTag)+"]")
+			} else {
+				out = append(out, "C")
+			}
 		case *pgproto3.ReadyForQuery:
 			out = append(out, "Z["+string(m.TxStatus)+"]")
 			return strings.Join(out, " "), nil
