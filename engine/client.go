@@ -49,6 +49,8 @@ type client struct {
 	cap            capture
 
 	seq         uint64 // the client's number among the pool clients that logged in
+	loginErr    []byte // the FATAL for settings a server refused while the client logs in
+	startupKey  string // the client's startup settings, as the pool's cache of validated ones keys them
 	key         cancelKey
 	waitStart   time.Time // guarded by pool.mu while waiting
 	expecting   bool      // a migrating server is on its way; guarded by pool.mu
@@ -236,7 +238,7 @@ func (cl *client) link(s *server) {
 	b, s.params = appendSync(b, s.params, cl.params, cl.pool.defs)
 	if len(b) > start+codec.HeaderLen {
 		b = codec.FinishQuery(b, start)
-		s.l.sentOwn()
+		s.l.sentSettings()
 	} else {
 		b = b[:start]
 	}
@@ -299,21 +301,39 @@ func (cl *client) serve(s *server) {
 			_ = cl.conn.Close()
 		}
 	case clParams:
-		// A first server: its parameters complete the startup.
+		// A first server: its settings query checks the client's startup
+		// settings; loggedIn runs when it is answered, or now if none was needed.
 		cl.link(s)
-		cl.ready(cl.loop.scratch[:0])
-		cl.setState(clActive)
-		if cl.forward() == gnet.Close {
-			_ = cl.conn.Close()
-			return
-		}
-		if !s.l.owes() && s.l.idle() && cl.releasable() {
-			cl.unlink()
-			s.giveBack()
+		if !s.l.owes() {
+			cl.loggedIn(s)
 		}
 	default:
 		// The client left meanwhile.
 		s.pool.release(s)
+	}
+}
+
+// loggedIn ends a login that waited for a server to accept the client's
+// startup settings: a refusal is the client's FATAL; otherwise the greeting
+// reports the settings as the server spelled them, the pool remembers them
+// as valid, and the client's first requests go.
+func (cl *client) loggedIn(s *server) {
+	if cl.loginErr != nil {
+		_, _ = cl.conn.Write(cl.loginErr)
+		cl.leave()
+		_ = cl.conn.Close()
+		return
+	}
+	cl.pool.remember(cl.startupKey, cl.params)
+	cl.ready(cl.loop.scratch[:0])
+	cl.setState(clActive)
+	if cl.forward() == gnet.Close {
+		_ = cl.conn.Close()
+		return
+	}
+	if !s.l.owes() && s.l.idle() && cl.releasable() {
+		cl.unlink()
+		s.giveBack()
 	}
 }
 

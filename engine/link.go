@@ -142,6 +142,7 @@ const (
 	ptSync  byte = 'S' // a client's Sync
 	ptQuery byte = 'Q' // a client's Query or FunctionCall
 	ptOwn   byte = 'O' // a Query or Sync of pgdogd's own
+	ptSetting byte = 'P' // pgdogd's own query that gives the server the client's settings
 	ptGone  byte = 'X' // a client's Sync PostgreSQL ignores (it arrived during COPY FROM STDIN): no reply comes
 )
 
@@ -172,7 +173,7 @@ func (l *link) skipGone() {
 func (l *link) ownReply() bool {
 	for n := l.recv; n < l.sent; n++ {
 		if k := l.kind(n); k != ptGone {
-			return k == ptOwn
+			return k == ptOwn || k == ptSetting
 		}
 	}
 	return false
@@ -215,6 +216,21 @@ func (l *link) sentFrame(typ byte) {
 // wrote): its replies are not the client's.
 func (l *link) sentOwn() { l.point(ptOwn) }
 
+// sentSettings records pgdogd's own query that gives the server the
+// client's settings.
+func (l *link) sentSettings() { l.point(ptSetting) }
+
+// settingsReply reports whether the replies arriving now answer the
+// settings query.
+func (l *link) settingsReply() bool {
+	for n := l.recv; n < l.sent; n++ {
+		if k := l.kind(n); k != ptGone {
+			return k == ptSetting
+		}
+	}
+	return false
+}
+
 // copyResponse records that the server entered COPY mode. Taking COPY
 // data, PostgreSQL ignores the Syncs the client sent after the message that
 // began the COPY (libpq sends Execute and Sync before any data): they will
@@ -254,7 +270,7 @@ func (l *link) readyForQuery(status byte) (own bool) {
 	if l.recv == l.sent {
 		return true
 	}
-	own = l.kind(l.recv) == ptOwn
+	own = l.kind(l.recv) == ptOwn || l.kind(l.recv) == ptSetting
 	l.recv++
 	l.skipGone()
 	l.tx = status

@@ -2,6 +2,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -71,6 +72,35 @@ func (ps params) set(name, value string) params {
 	return append(ps, newParam(name, value))
 }
 
+// key returns the settings as one string, the same whatever their order:
+// the key of a pool's cache of settings a server accepted.
+func (ps params) key() string {
+	if len(ps) == 0 {
+		return ""
+	}
+	sorted := ps.clone()
+	slices.SortFunc(sorted, func(a, b param) int { return strings.Compare(a.name, b.name) })
+	var b strings.Builder
+	for _, p := range sorted {
+		b.WriteString(p.name)
+		b.WriteByte('=')
+		b.WriteString(p.value)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// adopt takes the values of the reported settings in spelled (as the server
+// spells them) for the settings the list has.
+func (ps params) adopt(spelled params) params {
+	for _, p := range spelled {
+		if p.reported && ps.has(p.name) {
+			ps = ps.set(p.name, p.value)
+		}
+	}
+	return ps
+}
+
 // clone copies the list, so that two owners can change theirs.
 func (ps params) clone() params { return append(params(nil), ps...) }
 
@@ -91,6 +121,9 @@ func (ps params) dropUnreported() params {
 // It returns the new server settings. No statement is added when they agree.
 func appendSync(sql []byte, have, want, defs params) ([]byte, params) {
 	for _, w := range want {
+		if readOnlyNames[w.name] {
+			continue // it describes the server or the role: never set by pgdogd
+		}
 		if v, ok := have.get(w.name); ok && v == w.value {
 			continue
 		}

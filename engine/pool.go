@@ -42,6 +42,9 @@ type pool struct {
 	total          int         // servers open, connecting or migrating
 	waiters        []*client   // FIFO
 	defs           params      // parameters a fresh server reports; nil until the first connects
+	// accepted holds clients' startup settings a server accepted, by params.key,
+	// with the reported ones as the server spells them.
+	accepted map[string]params
 	closed         bool
 	rebalanceArmed bool
 	lastErr        error
@@ -150,9 +153,9 @@ func (p *pool) idleElsewhere(li int) bool {
 func (p *pool) release(s *server) {
 	now := time.Now()
 	p.mu.Lock()
-	if p.closed || s.expired(now) || s.created.Before(p.reconnectBefore) || p.total > p.cfg.size {
+	if p.closed || s.tainted || s.expired(now) || s.created.Before(p.reconnectBefore) || p.total > p.cfg.size {
 		p.mu.Unlock()
-		s.close("released after pool closed, RECONNECT, a smaller pool size or lifetime over")
+		s.close("released after pool closed, RECONNECT, a smaller pool size, lifetime over or unknown settings")
 		return
 	}
 	var w *client
@@ -320,6 +323,39 @@ func (p *pool) dropped(s *server, connErr error) {
 	for _, cl := range failed {
 		cl.loop.run(func() { cl.connectFailed(connErr) })
 	}
+}
+
+// validated reports whether a client with these startup settings (key) can
+// be greeted without a server: the pool knows its servers' parameters and a
+// server accepted these settings before. spelled holds the reported ones as
+// the server spells them.
+func (p *pool) validated(key string) (spelled params, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.defs == nil {
+		return nil, false
+	}
+	if key == "" {
+		return nil, true
+	}
+	spelled, ok = p.accepted[key]
+	return spelled, ok
+}
+
+// maxAccepted bounds the cache of accepted startup settings.
+const maxAccepted = 1024
+
+// remember records startup settings a server accepted.
+func (p *pool) remember(key string, settings params) {
+	if key == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.accepted == nil || len(p.accepted) >= maxAccepted {
+		p.accepted = map[string]params{}
+	}
+	p.accepted[key] = settings.clone()
 }
 
 // params returns the parameters a fresh server reports, or nil before the first one connected.

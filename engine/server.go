@@ -2,6 +2,7 @@
 package engine
 
 import (
+	"strings"
 	"context"
 	"net"
 	"os"
@@ -46,6 +47,8 @@ type server struct {
 	created   time.Time
 	idleSince time.Time
 	migrating atomic.Bool
+	tainted   bool   // its settings are unknown (a settings query failed): closed, never pooled
+	loginDone bool   // the settings query of a client's login was answered in this read
 	swap      []byte // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
 	pausedFd  int    // the socket while reads are paused for a slow client; -1 otherwise
 	resuming  bool   // the paused socket is being enrolled again
@@ -135,6 +138,11 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 	}
 	s.flushTo(cl, buf[from:off])
 	codec.Consume(c, off)
+	if s.loginDone {
+		s.loginDone = false
+		cl.loggedIn(s)
+		return gnet.None
+	}
 	if release {
 		s.finishCycle()
 		return gnet.None
@@ -154,7 +162,12 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 	case codec.MsgReadyForQuery:
 		// The end of a request cycle: one sync point answered.
 		if l.readyForQuery(p.Bytes[codec.HeaderLen]) {
-			// pgdogd's own request: the server may have been kept only for it.
+			// pgdogd's own request: the server may have been kept only for it,
+			// or a client's login waits for its settings query.
+			if cl != nil && cl.state == clParams && !l.owes() {
+				s.loginDone = true
+				return false
+			}
 			return l.idle() && (s.state == svResetting || cl != nil && !cl.cap.inTx && cl.releasable())
 		}
 		if cl == nil || l.clientOwes() {
@@ -195,7 +208,7 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		// An error: the client's to see, unless it answers pgdogd's own request.
 		l.copyEnded()
 		if l.dropFrame {
-			s.ownError(p.Body())
+			s.ownError(p.Bytes)
 			break
 		}
 		cl.cap.failed = true
@@ -260,11 +273,29 @@ func (s *server) giveBack() {
 
 // ownError logs an error answering pgdogd's own query, or an error sent to
 // no client (a FATAL from PostgreSQL shutting down, for instance).
-func (s *server) ownError(body []byte) {
-	sev, code, msg := codec.ErrorFields(body)
+func (s *server) ownError(frame []byte) {
+	if s.l.settingsReply() {
+		// The settings query failed as a whole: the server's settings are not
+		// what pgdogd recorded. It is closed when it goes back, never pooled;
+		// a client logging in gets the error as PostgreSQL would give it.
+		s.tainted = true
+		if cl := s.l.cl; cl != nil && cl.state == clParams && cl.loginErr == nil {
+			cl.loginErr = codec.AppendNoticeMapped(nil, frame, fatalSeverity)
+			return
+		}
+	}
+	sev, code, msg := codec.ErrorFields(frame[codec.HeaderLen:])
 	s.pool.e.log.Warn("server error outside a client request", "severity", string(sev), "code", string(code), "message", string(msg),
 		"user", s.pool.cfg.user, "database", s.pool.cfg.database)
-	s.params = nil // the SET may not have taken: resend everything next time
+}
+
+// fatalSeverity makes an error FATAL, as PostgreSQL reports a bad setting
+// at connection start.
+func fatalSeverity(dst []byte, field byte, v []byte) []byte {
+	if field == 'S' || field == 'V' {
+		return append(dst, "FATAL"...)
+	}
+	return append(dst, v...)
 }
 
 // noteParameter records a ParameterStatus for the server and, when the
@@ -275,7 +306,7 @@ func (s *server) noteParameter(cl *client, body []byte, own bool) {
 		return
 	}
 	s.params = s.params.set(string(name), string(value))
-	if cl != nil && (!own || cl.params.has(string(name))) {
+	if cl != nil && !readOnlyNames[strings.ToLower(string(name))] && (!own || cl.params.has(string(name))) {
 		cl.params = cl.params.set(string(name), string(value))
 		cl.paramsGen++
 	}

@@ -178,11 +178,15 @@ func (cl *client) authenticated(out []byte) {
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}
-	if cl.pool.params() != nil {
+	cl.startupKey = cl.params.key()
+	if spelled, ok := cl.pool.validated(cl.startupKey); ok {
+		cl.params = cl.params.adopt(spelled) // reported as the server reports them
 		cl.ready(out)
 		cl.setState(clIdle)
 		return
 	}
+	// A server must see the settings first: one it refuses is the
+	// client's FATAL, as PostgreSQL would refuse the connection.
 	_, _ = cl.conn.Write(out)
 	cl.loop.scratch = out[:0]
 	cl.setState(clParams)
