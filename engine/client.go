@@ -50,6 +50,9 @@ type client struct {
 
 	seq         uint64 // the client's number among the pool clients that logged in
 	loginErr    []byte // the FATAL for settings a server refused while the client logs in
+	chosen      params // the settings the client chose at startup
+	touched     bool   // the transaction in progress may change session settings (transaction mode)
+	txMode      bool   // the pool is in transaction mode: settings are tracked
 	startupKey  string // the client's startup settings, as the pool's cache of validated ones keys them
 	key         cancelKey
 	waitStart   time.Time // guarded by pool.mu while waiting
@@ -201,6 +204,15 @@ func (cl *client) forward() gnet.Action {
 // send accounts for a request frame starting at buf[off:], on its way to s,
 // and rewrites it when prepared statements need it.
 func (cl *client) send(s *server, r *rewriter, p *codec.Piece, off int) {
+	if cl.txMode && !cl.touched && p.Whole() {
+		switch p.Type {
+		case codec.MsgQuery:
+			cl.touched = touchesSettings(p.Body())
+		case codec.MsgParse:
+			_, query, _, _ := parseBody(p.Body())
+			cl.touched = touchesSettings(query)
+		}
+	}
 	if cl.stmtsOn {
 		cl.prepareFrame(s, r, p, off) // first: what it injects goes before the frame
 	}

@@ -123,6 +123,8 @@ func serverSplitCases() []splitCase {
 	// A first request of a client whose settings differ from the server's:
 	// pgdogd's SET goes first and its replies are hidden.
 	withSet := func(h *harness, cc, sc *fakeConn) {
+		s := sc.ctx.(*server)
+		s.params = s.params.set("application_name", "another client's") // as if another client used it since
 		h.send(cc, queryMsg("select 1"))
 		if got := sc.take(); !bytes.Contains(got, []byte("set_config(E'application_name', E'split', false);\x00Q")) {
 			h.t.Fatalf("no SET before the client's query: %q", got)
@@ -166,7 +168,8 @@ func leaveCases() []leaveCase {
 	}
 	return []leaveCase{
 		{name: "frame half written", before: ask(frame('d', make([]byte, 100))[:30]), dirty: true},
-		{name: "query half written", o: opts{prepared: "disabled"}, before: ask(queryMsg(longSQL(100))[:30]), dirty: true},
+		{name: "function call half written", o: opts{prepared: "disabled"}, before: ask(frame('F', make([]byte, 100))[:30]), dirty: true},
+		{name: "query half read (nothing sent)", o: opts{prepared: "disabled"}, before: ask(queryMsg(longSQL(100))[:30]), dirty: false},
 		{name: "inside copy", before: askAnswered(queryMsg("copy t from stdin"), frame('G', []byte{0, 0, 0})), dirty: true},
 		{name: "transaction open", before: askAnswered(queryMsg("begin"), cat(complete("BEGIN"), rfq('T'))), dirty: true},
 		{name: "failed transaction", before: askAnswered(queryMsg("select x"), cat(errorMsg(), rfq('E'))), dirty: true},
@@ -417,6 +420,7 @@ func TestDropAllViews(t *testing.T) {
 				t.Fatalf("views not emptied at send: client %v, server %v", cl.stmts.named, s.stmts.set)
 			}
 			h.send(s.conn.(*fakeConn), c.reply)
+			answerSettingsRead(t, h, s.conn.(*fakeConn), strings.Contains(strings.ToLower(c.sql), "discard"))
 			noSharedNames(t, cc.take())
 			if c.confirmed && len(cl.stmts.named) != 0 {
 				t.Fatalf("client names after a confirmed drop: %v", cl.stmts.named)
@@ -431,6 +435,20 @@ func TestDropAllViews(t *testing.T) {
 
 // checkBindAfterDrop binds s1: unknown to the client after a confirmed drop
 // (it reaches PostgreSQL as typed), still on the server after a refused one.
+// answerSettingsRead answers the query by which pgdogd reads a server's
+// session settings back after a transaction that may have changed them
+// (with no settings), checking that it was sent exactly when expected.
+func answerSettingsRead(t *testing.T, h *harness, sc *fakeConn, expected bool) {
+	t.Helper()
+	got := sc.take()
+	if (len(got) > 0) != expected || expected && !bytes.Equal(got, queryMsg(settingsQuery)) {
+		t.Fatalf("server received %q, settings read back expected: %v", got, expected)
+	}
+	if expected {
+		h.send(sc, cat(complete("SELECT 0"), rfq('I')))
+	}
+}
+
 func checkBindAfterDrop(t *testing.T, h *harness, cc *fakeConn, confirmed bool) {
 	t.Helper()
 	cl := cc.ctx.(*client)
@@ -760,6 +778,7 @@ func TestBatchPipelinedAfterFailedBatchWithInjection(t *testing.T) {
 	h.send(sc, m.feed(sc.take()))
 	h.send(b, queryMsg("discard all")) // the server's statements are gone
 	h.send(sc, m.feed(sc.take()))
+	h.send(sc, m.feed(sc.take())) // pgdogd reads the session settings back after a DISCARD ALL
 	a.take()
 	// The first batch fails before s1's injected Parse; the second, pipelined, binds s1 too.
 	h.send(a, cat(bindMsg("nosuch"), executeMsg(), bindMsg("s1"), executeMsg(), syncMsg(), bindMsg("s1"), executeMsg(), syncMsg()))

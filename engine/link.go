@@ -52,6 +52,7 @@ type link struct {
 	recv      uint64  // sync points answered
 	kinds     []byte  // the kind of each sync point not answered yet (ptSync...), kinds[0] is number base
 	base      uint64
+	answered  byte // the kind of the sync point the last ReadyForQuery answered
 	unsynced  bool // the client sent extended-protocol messages since its last Sync
 	tx        byte // the last ReadyForQuery's status: 'I', 'T' or 'E'
 	rd        codec.Walker
@@ -139,11 +140,13 @@ func (l *link) idle() bool {
 
 // Kinds of sync point.
 const (
-	ptSync  byte = 'S' // a client's Sync
-	ptQuery byte = 'Q' // a client's Query or FunctionCall
-	ptOwn   byte = 'O' // a Query or Sync of pgdogd's own
-	ptSetting byte = 'P' // pgdogd's own query that gives the server the client's settings
-	ptGone  byte = 'X' // a client's Sync PostgreSQL ignores (it arrived during COPY FROM STDIN): no reply comes
+	ptSync     byte = 'S' // a client's Sync
+	ptQuery    byte = 'Q' // a client's Query or FunctionCall
+	ptOwn      byte = 'O' // a Query or Sync of pgdogd's own
+	ptSetting  byte = 'P' // pgdogd's own query that gives the server the client's settings
+	ptSnapshot byte = 'R' // pgdogd's own query that reads the server's session settings back
+	ptRestore  byte = 'T' // pgdogd's own query that gives back startup settings a client reset
+	ptGone     byte = 'X' // a client's Sync PostgreSQL ignores (it arrived during COPY FROM STDIN): no reply comes
 )
 
 // kind returns the kind of the unanswered sync point number n.
@@ -169,15 +172,22 @@ func (l *link) skipGone() {
 	}
 }
 
-// ownReply reports whether the replies arriving now answer pgdogd's own request.
-func (l *link) ownReply() bool {
+// own reports whether a kind of sync point is pgdogd's own.
+func isOwnKind(k byte) bool { return k == ptOwn || k == ptSetting || k == ptSnapshot || k == ptRestore }
+
+// replying returns the kind of the sync point the replies arriving now
+// answer, or 0 when none is owed.
+func (l *link) replying() byte {
 	for n := l.recv; n < l.sent; n++ {
 		if k := l.kind(n); k != ptGone {
-			return k == ptOwn || k == ptSetting
+			return k
 		}
 	}
-	return false
+	return 0
 }
+
+// ownReply reports whether the replies arriving now answer pgdogd's own request.
+func (l *link) ownReply() bool { return isOwnKind(l.replying()) }
 
 // sent records a client request frame on its way to the server; typ is the
 // frame's type, seen at its first byte.
@@ -220,16 +230,18 @@ func (l *link) sentOwn() { l.point(ptOwn) }
 // client's settings.
 func (l *link) sentSettings() { l.point(ptSetting) }
 
-// settingsReply reports whether the replies arriving now answer the
-// settings query.
+// settingsReply reports whether the replies arriving now answer a query
+// that gives the server settings.
 func (l *link) settingsReply() bool {
-	for n := l.recv; n < l.sent; n++ {
-		if k := l.kind(n); k != ptGone {
-			return k == ptSetting
-		}
-	}
-	return false
+	k := l.replying()
+	return k == ptSetting || k == ptRestore
 }
+
+// sentSnapshot records pgdogd's own query that reads the session settings back.
+func (l *link) sentSnapshot() { l.point(ptSnapshot) }
+
+// sentRestore records pgdogd's own query that gives back startup settings.
+func (l *link) sentRestore() { l.point(ptRestore) }
 
 // copyResponse records that the server entered COPY mode. Taking COPY
 // data, PostgreSQL ignores the Syncs the client sent after the message that
@@ -270,7 +282,8 @@ func (l *link) readyForQuery(status byte) (own bool) {
 	if l.recv == l.sent {
 		return true
 	}
-	own = l.kind(l.recv) == ptOwn || l.kind(l.recv) == ptSetting
+	l.answered = l.kind(l.recv)
+	own = isOwnKind(l.answered)
 	l.recv++
 	l.skipGone()
 	l.tx = status

@@ -234,6 +234,10 @@ func validSQL(sql string) bool {
 
 // run executes one statement.
 func (m *pgModel) run(sql string, multi bool) *pgError {
+	if sql == settingsQuery {
+		m.reply(codec.MsgCommandComplete, cs("SELECT 0")) // the model keeps no session settings
+		return nil
+	}
 	if m.failNext {
 		m.failNext = false
 		return &pgError{"XX000", "injected failure"}

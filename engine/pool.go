@@ -37,14 +37,14 @@ type pool struct {
 	e   *Engine
 	cfg poolConfig
 
-	mu             sync.Mutex
-	idle           [][]*server // per loop, LIFO
-	total          int         // servers open, connecting or migrating
-	waiters        []*client   // FIFO
-	defs           params      // parameters a fresh server reports; nil until the first connects
+	mu      sync.Mutex
+	idle    [][]*server // per loop, LIFO
+	total   int         // servers open, connecting or migrating
+	waiters []*client   // FIFO
+	defs    params      // parameters a fresh server reports; nil until the first connects
 	// accepted holds clients' startup settings a server accepted, by params.key,
 	// with the reported ones as the server spells them.
-	accepted map[string]params
+	accepted       map[string]params
 	closed         bool
 	rebalanceArmed bool
 	lastErr        error

@@ -19,6 +19,8 @@ type stmt struct {
 	// drops: what the statement drops when it runs (DEALLOCATE ALL,
 	// DISCARD ALL, DEALLOCATE of a shared name). Immutable.
 	drops dropping
+	// touches: running it may change a session setting. Immutable.
+	touches bool
 	// validated is set once a server accepted the statement's Parse: a
 	// later Parse of it may be answered without a server.
 	validated atomic.Bool
@@ -52,6 +54,7 @@ func (c *stmtCache) get(query, types []byte) *stmt {
 	st := &stmt{id: c.next, name: stmtName(c.next), query: string(query)}
 	st.parse = codec.AppendParse(nil, st.name, query, types)
 	st.drops = droppingOf(query)
+	st.touches = touchesSettings(query)
 	c.byKey[string(c.key)] = st
 	c.byID[st.id] = st
 	return st

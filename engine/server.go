@@ -2,10 +2,10 @@
 package engine
 
 import (
-	"strings"
 	"context"
 	"net"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +49,7 @@ type server struct {
 	migrating atomic.Bool
 	tainted   bool   // its settings are unknown (a settings query failed): closed, never pooled
 	loginDone bool   // the settings query of a client's login was answered in this read
+	session   params // the session settings being read back (settingsQuery)
 	swap      []byte // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
 	pausedFd  int    // the socket while reads are paused for a slow client; -1 otherwise
 	resuming  bool   // the paused socket is being enrolled again
@@ -164,6 +165,9 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		if l.readyForQuery(p.Bytes[codec.HeaderLen]) {
 			// pgdogd's own request: the server may have been kept only for it,
 			// or a client's login waits for its settings query.
+			if l.answered == ptSnapshot {
+				s.settingsRead(cl)
+			}
 			if cl != nil && cl.state == clParams && !l.owes() {
 				s.loginDone = true
 				return false
@@ -178,6 +182,11 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 			return false
 		}
 		cl.endTx() // the client's transaction is over
+		if cl.touched {
+			cl.touched = false
+			s.readSettings() // the server keeps the client until they are read
+			return false
+		}
 		return l.idle() && cl.releasable()
 	case codec.MsgParseComplete:
 		// Hidden when it answers a Parse pgdogd injected.
@@ -202,8 +211,17 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 			l.dropDone()
 		}
 	case codec.MsgParameterStatus:
-		// A reported setting changed: remember it for the server and the client.
+		// A reported setting changed: remember it for the server and the
+		// client; a startup setting given back reaches the client too.
+		if cl != nil && l.replying() == ptRestore {
+			l.dropFrame = false
+		}
 		s.noteParameter(cl, p.Body(), l.dropFrame)
+	case codec.MsgDataRow:
+		// A row of the session settings read back.
+		if l.replying() == ptSnapshot {
+			s.settingRow(p.Body())
+		}
 	case codec.MsgErrorResponse:
 		// An error: the client's to see, unless it answers pgdogd's own request.
 		l.copyEnded()

@@ -170,15 +170,17 @@ func (cl *client) authenticated(out []byte) {
 		return
 	}
 	cl.seq = cl.e.logins.Add(1)
+	cl.txMode = cl.pool.cfg.mode != config.ModeSession
 	var whole codec.TypeSet
-	if cl.stmtsOn {
-		whole = clientWhole
+	if cl.txMode {
+		whole = clientWhole // statements are read for what they change
 	}
 	cl.rd = codec.NewWalker(cl.e.maxMessage(), whole)
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}
 	cl.startupKey = cl.params.key()
+	cl.chosen = cl.params.clone()
 	if spelled, ok := cl.pool.validated(cl.startupKey); ok {
 		cl.params = cl.params.adopt(spelled) // reported as the server reports them
 		cl.ready(out)
