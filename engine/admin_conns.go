@@ -28,7 +28,7 @@ func addrCols(a net.Addr) (string, string) {
 }
 
 var clientCols = []string{"type", "user", "database", "state", "addr", "port", "local_addr", "local_port",
-	"connect_time", "request_time", "wait", "wait_us", "id", "link", "application_name", "loop"}
+	"connect_time", "request_time", "wait", "wait_us", "id", "link", "application_name", "loop", "pinned"}
 
 // clientRows runs on ls: a row per live client there.
 func clientRows(ls *loopState, clients []*client) [][]string {
@@ -52,7 +52,7 @@ func clientRows(ls *loopState, clients []*client) [][]string {
 		laddr, lport := addrCols(cl.conn.LocalAddr())
 		rows = append(rows, []string{"C", cl.user, cl.database, cl.state.String(), addr, port, laddr, lport,
 			timeCol(cl.connectedAt), timeCol(cl.txStart), strconv.FormatInt(int64(wait/time.Second), 10), strconv.FormatInt((wait % time.Second).Microseconds(), 10),
-			strconv.FormatUint(uint64(cl.key.pid), 10), link, app, strconv.Itoa(ls.idx)})
+			strconv.FormatUint(uint64(cl.key.pid), 10), link, app, strconv.Itoa(ls.idx), pinReasons(cl.pins)})
 	}
 	return rows
 }

@@ -52,6 +52,8 @@ type client struct {
 	loginErr    []byte // the FATAL for settings a server refused while the client logs in
 	chosen      params // the settings the client chose at startup
 	touched     bool   // the transaction in progress may change session settings (transaction mode)
+	pinTouched  bool   // the transaction in progress may create or drop session state that pins
+	pins        uint8  // the kinds of session state that keep the client on its server (pinning.go)
 	txMode      bool   // the pool is in transaction mode: settings are tracked
 	startupKey  string // the client's startup settings, as the pool's cache of validated ones keys them
 	key         cancelKey
@@ -204,14 +206,8 @@ func (cl *client) forward() gnet.Action {
 // send accounts for a request frame starting at buf[off:], on its way to s,
 // and rewrites it when prepared statements need it.
 func (cl *client) send(s *server, r *rewriter, p *codec.Piece, off int) {
-	if cl.txMode && !cl.touched && p.Whole() {
-		switch p.Type {
-		case codec.MsgQuery:
-			cl.touched = touchesSettings(p.Body())
-		case codec.MsgParse:
-			_, query, _, _ := parseBody(p.Body())
-			cl.touched = touchesSettings(query)
-		}
+	if cl.txMode && p.Whole() && (p.Type == codec.MsgQuery || p.Type == codec.MsgParse) {
+		cl.sees(p)
 	}
 	if cl.stmtsOn {
 		cl.prepareFrame(s, r, p, off) // first: what it injects goes before the frame
@@ -298,7 +294,19 @@ func (cl *client) unlink() {
 
 // releasable reports whether the server goes back at transaction end.
 func (cl *client) releasable() bool {
-	return cl.pool.cfg.mode != config.Mode("session") && cl.state == clActive
+	return cl.pool.cfg.mode != config.Mode("session") && cl.state == clActive && cl.pins == 0
+}
+
+// sees reads the SQL of a Query or Parse a transaction-mode client sends,
+// for what it may change: settings, and session state that pins.
+func (cl *client) sees(p *codec.Piece) {
+	sql := p.Body()
+	if p.Type == codec.MsgParse {
+		_, sql, _, _ = parseBody(sql)
+	}
+	cl.touched = cl.touched || touchesSettings(sql)
+	mayPin, mayUnpin := touchesPins(sql)
+	cl.pinTouched = cl.pinTouched || mayPin || mayUnpin && cl.pins != 0
 }
 
 // serve hands a server to a waiting client, on the client's loop.
@@ -422,7 +430,7 @@ func (cl *client) leave() {
 	if s := cl.server; s != nil {
 		clean := s.l.idle()
 		cl.unlink()
-		s.clientLeft(clean)
+		s.clientLeft(clean, cl.pins != 0)
 	}
 	cl.closeMirrors()
 	cl.e.clients.remove(cl)
@@ -432,13 +440,13 @@ func (cl *client) leave() {
 // clientLeft decides the fate of a server whose client disconnected: a
 // server with anything of the client's left on it (a request unanswered, a
 // transaction or COPY open, a frame half-written) is closed, never pooled.
-func (s *server) clientLeft(clean bool) {
+func (s *server) clientLeft(clean, pinned bool) {
 	switch {
 	case !clean:
 		s.pool.e.stats.dirtyClosed.Add(1)
 		s.close("client left mid-transaction")
-	case s.pool.cfg.mode == config.Mode("session"):
-		s.reset()
+	case s.pool.cfg.mode == config.Mode("session") || pinned:
+		s.reset() // session state of the client's is on it
 	default:
 		s.giveBack()
 	}

@@ -146,6 +146,7 @@ const (
 	ptSetting  byte = 'P' // pgdogd's own query that gives the server the client's settings
 	ptSnapshot byte = 'R' // pgdogd's own query that reads the server's session settings back
 	ptRestore  byte = 'T' // pgdogd's own query that gives back startup settings a client reset
+	ptPins     byte = 'U' // pgdogd's own query that asks which session state pins the client
 	ptGone     byte = 'X' // a client's Sync PostgreSQL ignores (it arrived during COPY FROM STDIN): no reply comes
 )
 
@@ -173,7 +174,19 @@ func (l *link) skipGone() {
 }
 
 // own reports whether a kind of sync point is pgdogd's own.
-func isOwnKind(k byte) bool { return k == ptOwn || k == ptSetting || k == ptSnapshot || k == ptRestore }
+func isOwnKind(k byte) bool {
+	return k == ptOwn || k == ptSetting || k == ptSnapshot || k == ptRestore || k == ptPins
+}
+
+// readsRows reports whether an answer whose rows pgdogd reads is still owed.
+func (l *link) readsRows() bool {
+	for n := l.recv; n < l.sent; n++ {
+		if k := l.kind(n); k == ptSnapshot || k == ptPins {
+			return true
+		}
+	}
+	return false
+}
 
 // replying returns the kind of the sync point the replies arriving now
 // answer, or 0 when none is owed.
@@ -242,6 +255,9 @@ func (l *link) sentSnapshot() { l.point(ptSnapshot) }
 
 // sentRestore records pgdogd's own query that gives back startup settings.
 func (l *link) sentRestore() { l.point(ptRestore) }
+
+// sentPins records pgdogd's own query that asks which session state the server holds.
+func (l *link) sentPins() { l.point(ptPins) }
 
 // copyResponse records that the server entered COPY mode. Taking COPY
 // data, PostgreSQL ignores the Syncs the client sent after the message that

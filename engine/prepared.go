@@ -21,6 +21,8 @@ type stmt struct {
 	drops dropping
 	// touches: running it may change a session setting. Immutable.
 	touches bool
+	// mayPin, mayUnpin: running it may create or drop session state that pins. Immutable.
+	mayPin, mayUnpin bool
 	// validated is set once a server accepted the statement's Parse: a
 	// later Parse of it may be answered without a server.
 	validated atomic.Bool
@@ -55,6 +57,7 @@ func (c *stmtCache) get(query, types []byte) *stmt {
 	st.parse = codec.AppendParse(nil, st.name, query, types)
 	st.drops = droppingOf(query)
 	st.touches = touchesSettings(query)
+	st.mayPin, st.mayUnpin = touchesPins(query)
 	c.byKey[string(c.key)] = st
 	c.byID[st.id] = st
 	return st

@@ -419,6 +419,9 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 	if st.touches && p.Type == codec.MsgBind {
 		cl.touched = true
 	}
+	if p.Type == codec.MsgBind && (st.mayPin || st.mayUnpin && cl.pins != 0) {
+		cl.pinTouched = true
+	}
 	r.cut(off, off+p.Size)
 	if !ss.sure(st.id, s.l.sent) {
 		cl.inject(s, r, st)

@@ -50,6 +50,7 @@ type server struct {
 	tainted   bool   // its settings are unknown (a settings query failed): closed, never pooled
 	loginDone bool   // the settings query of a client's login was answered in this read
 	session   params // the session settings being read back (settingsQuery)
+	pins      uint8  // the kinds of session state it holds, as last asked (pinQuery)
 	swap      []byte // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
 	pausedFd  int    // the socket while reads are paused for a slow client; -1 otherwise
 	resuming  bool   // the paused socket is being enrolled again
@@ -168,6 +169,9 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 			if l.answered == ptSnapshot {
 				s.settingsRead(cl)
 			}
+			if !l.readsRows() {
+				l.rd.SetWhole(serverWhole)
+			}
 			if cl != nil && cl.state == clParams && !l.owes() {
 				s.loginDone = true
 				return false
@@ -182,12 +186,20 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 			return false
 		}
 		cl.endTx() // the client's transaction is over
+		if !cl.touched && !cl.pinTouched {
+			return l.idle() && cl.releasable()
+		}
+		// The server keeps the client until pgdogd has read back what the
+		// transaction may have changed.
 		if cl.touched {
 			cl.touched = false
-			s.readSettings() // the server keeps the client until they are read
-			return false
+			s.readSettings()
 		}
-		return l.idle() && cl.releasable()
+		if cl.pinTouched {
+			cl.pinTouched = false
+			s.askPins()
+		}
+		return false
 	case codec.MsgParseComplete:
 		// Hidden when it answers a Parse pgdogd injected.
 		if e, ok := l.parseComplete(); ok {
@@ -218,9 +230,12 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		}
 		s.noteParameter(cl, p.Body(), l.dropFrame)
 	case codec.MsgDataRow:
-		// A row of the session settings read back.
-		if l.replying() == ptSnapshot {
+		// A row of the session settings read back, or of the pinned state.
+		switch l.replying() {
+		case ptSnapshot:
 			s.settingRow(p.Body())
+		case ptPins:
+			s.pinRow(cl, p.Body())
 		}
 	case codec.MsgErrorResponse:
 		// An error: the client's to see, unless it answers pgdogd's own request.

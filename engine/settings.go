@@ -98,7 +98,6 @@ func (s *server) settingRow(body []byte) {
 // client's views take the session settings, a startup setting the client
 // reset comes back, and what differs is given to the server now.
 func (s *server) settingsRead(cl *client) {
-	s.l.rd.SetWhole(serverWhole)
 	kept := s.params[:0]
 	for _, p := range s.params {
 		if p.reported && !s.session.has(p.name) {

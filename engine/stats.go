@@ -17,6 +17,7 @@ type Stats struct {
 	cancelsForwarded             atomic.Int64
 	cancelsIgnored               atomic.Int64
 	pauses                       atomic.Int64 // server reads paused for a slow client
+	pins                         [numPins]atomic.Int64 // clients pinned to their server, by kind of session state
 }
 
 // statEvent is one counter with the name the metrics endpoint gives it.
@@ -27,7 +28,7 @@ type statEvent struct {
 
 // events lists the counters of events (not linked, which is a level).
 func (s *Stats) events() []statEvent {
-	return []statEvent{
+	events := []statEvent{
 		{"client_opened", &s.clientsOpened}, {"client_closed", &s.clientsClosed},
 		{"server_opened", &s.serversOpened}, {"server_closed", &s.serversClosed},
 		{"server_migrated", &s.migrations}, {"checkout_timeout", &s.checkoutTimeouts},
@@ -36,4 +37,8 @@ func (s *Stats) events() []statEvent {
 		{"cancel_forwarded", &s.cancelsForwarded}, {"cancel_ignored", &s.cancelsIgnored},
 		{"server_read_paused", &s.pauses},
 	}
+	for k := range numPins {
+		events = append(events, statEvent{"pin_" + pinNames[k], &s.pins[k]})
+	}
+	return events
 }

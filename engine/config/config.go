@@ -41,6 +41,11 @@ type General struct {
 	// sampling at random; any other value makes each client's draws a
 	// fixed sequence, so that a test's sampling is reproducible.
 	MirrorSeed int
+	// PinSessionState is pgdogd's own pin_session_state: in transaction mode,
+	// a client whose server holds session state that cannot move (LISTEN,
+	// advisory locks, temporary objects, SQL PREPARE, cursors WITH HOLD,
+	// SET ROLE) keeps its server until the state is gone; default true.
+	PinSessionState bool
 
 	OpenmetricsPort      int    // 0 = off
 	OpenmetricsHost      string // default "0.0.0.0", as PgDog

@@ -60,6 +60,7 @@ func defaultGeneral() General {
 		MirrorExposure:            1.0,
 		MirrorMaxTransactionBytes: DefaultMirrorMaxTransactionBytes,
 		MirrorTimeout:             DefaultMirrorTimeout,
+		PinSessionState:           true,
 		OpenmetricsHost:           "0.0.0.0",
 		MaxMessageSize:            DefaultMaxMessageSize,
 	}
@@ -82,6 +83,7 @@ func generalFields(g *General) []field {
 		{"mirror_queue", &g.MirrorQueue}, {"mirror_exposure", &g.MirrorExposure},
 		{"mirror_max_transaction_size", &g.MirrorMaxTransactionBytes},
 		{"mirror_timeout", &g.MirrorTimeout}, {"mirror_seed", &g.MirrorSeed},
+		{"pin_session_state", &g.PinSessionState},
 		{"openmetrics_port", &g.OpenmetricsPort}, {"openmetrics_host", &g.OpenmetricsHost},
 		{"openmetrics_namespace", &g.OpenmetricsNamespace},
 		{"tls_certificate", &g.TLSCertificate}, {"tls_private_key", &g.TLSPrivateKey},

@@ -99,6 +99,7 @@ func (c *Config) printGeneral(p *printer) {
 	p.num("mirror_max_transaction_size", g.MirrorMaxTransactionBytes)
 	p.ms("mirror_timeout", g.MirrorTimeout)
 	p.num("mirror_seed", g.MirrorSeed)
+	p.boolean("pin_session_state", g.PinSessionState)
 	p.num("openmetrics_port", g.OpenmetricsPort)
 	p.str("openmetrics_host", g.OpenmetricsHost)
 	p.str("openmetrics_namespace", g.OpenmetricsNamespace)
