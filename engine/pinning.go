@@ -50,14 +50,15 @@ func pinReasons(pins uint8) string {
 // which SET SESSION AUTHORIZATION is seen.
 func pinQuery(user string) string {
 	var b strings.Builder
+	// | and << share one precedence in PostgreSQL: every term is bracketed.
 	b.WriteString("SELECT (EXISTS (SELECT FROM pg_catalog.pg_listening_channels()))::int" +
-		" | (EXISTS (SELECT FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory'))::int << 1" +
-		" | (EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()))::int << 2" +
-		" | (EXISTS (SELECT FROM pg_catalog.pg_prepared_statements WHERE from_sql))::int << 3" +
-		" | (EXISTS (SELECT FROM pg_catalog.pg_cursors WHERE is_holdable))::int << 4" +
-		" | (current_user <> session_user OR session_user <> ")
+		" | ((EXISTS (SELECT FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory'))::int << 1)" +
+		" | ((EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()))::int << 2)" +
+		" | ((EXISTS (SELECT FROM pg_catalog.pg_prepared_statements WHERE from_sql))::int << 3)" +
+		" | ((EXISTS (SELECT FROM pg_catalog.pg_cursors WHERE is_holdable))::int << 4)" +
+		" | ((current_user <> session_user OR session_user <> ")
 	b.Write(appendLiteral(nil, user))
-	b.WriteString(")::int << 5")
+	b.WriteString(")::int << 5)")
 	return b.String()
 }
 
