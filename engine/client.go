@@ -344,6 +344,7 @@ func (cl *client) loggedIn(s *server) {
 		_ = cl.conn.Close()
 		return
 	}
+	cl.params = cl.params.adopt(s.params) // reported as the server reports them
 	cl.pool.remember(cl.startupKey, cl.params)
 	cl.ready(cl.loop.scratch[:0])
 	cl.setState(clActive)

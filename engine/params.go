@@ -128,7 +128,9 @@ func appendSync(sql []byte, have, want, defs params) ([]byte, params) {
 			continue
 		}
 		sql = appendSet(sql, w.name, w.value)
-		have = have.set(w.name, w.value)
+		if !w.reported { // a reported one is recorded as the server reports it (ParameterStatus)
+			have = have.set(w.name, w.value)
+		}
 	}
 	for i := 0; i < len(have); i++ {
 		h := have[i]

@@ -33,6 +33,14 @@ func TestAppendSync(t *testing.T) {
 			if string(sql) != c.sql {
 				t.Fatalf("sql = %q, want %q", sql, c.sql)
 			}
+			for _, w := range c.want {
+				if w.reported { // recorded from the server's ParameterStatus, not by the sync
+					if got, _ := have.get(w.name); got == w.value && !c.have.has(w.name) {
+						t.Errorf("reported %s recorded before the server reported it", w.name)
+					}
+					have = have.set(w.name, w.value)
+				}
+			}
 			for k, v := range c.afterHave {
 				if got, _ := have.get(k); got != v {
 					t.Errorf("server %s = %q, want %q", k, got, v)

@@ -29,10 +29,11 @@ const (
 	pinPrepare
 	pinCursor
 	pinRole
+	pinAuthorization
 	numPins
 )
 
-var pinNames = [numPins]string{"listen", "advisory_lock", "temp", "prepare", "cursor", "role"}
+var pinNames = [numPins]string{"listen", "advisory_lock", "temp", "prepare", "cursor", "role", "session_authorization"}
 
 // pinReasons names the kinds in a bit set, comma-separated; "" when none.
 func pinReasons(pins uint8) string {
@@ -56,9 +57,10 @@ func pinQuery(user string) string {
 		" | ((EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()))::int << 2)" +
 		" | ((EXISTS (SELECT FROM pg_catalog.pg_prepared_statements WHERE from_sql))::int << 3)" +
 		" | ((EXISTS (SELECT FROM pg_catalog.pg_cursors WHERE is_holdable))::int << 4)" +
-		" | ((current_user <> session_user OR session_user <> ")
+		" | ((current_user <> session_user)::int << 5)" +
+		" | ((session_user <> ")
 	b.Write(appendLiteral(nil, user))
-	b.WriteString(")::int << 5)")
+	b.WriteString(")::int << 6)")
 	return b.String()
 }
 

@@ -193,7 +193,7 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		// transaction may have changed.
 		if cl.touched {
 			cl.touched = false
-			s.readSettings()
+			s.readSettings(cl)
 		}
 		if cl.pinTouched {
 			cl.pinTouched = false

@@ -63,14 +63,41 @@ func containsFold(b []byte, w string) bool {
 	return false
 }
 
-// readSettings asks the server for its session settings (the link's
-// settings are read back when the client's transaction has ended).
-func (s *server) readSettings() {
+// readSettings runs when the client's transaction has ended: a startup
+// setting the client reset gets its startup value back (on its own
+// connection RESET goes back to it), then the server's session settings
+// are read back. Both go before any later request of the client.
+func (s *server) readSettings(cl *client) {
+	b := s.loop.scratch[:0]
+	if len(cl.chosen) > 0 {
+		b = appendRestore(b, cl.chosen)
+		s.l.sentRestore()
+	}
+	b = codec.AppendQuery(b, settingsQuery)
+	s.l.sentSnapshot()
 	s.session = s.session[:0]
 	s.l.rd.SetWhole(serverWholeSnapshot)
-	s.loop.scratch = codec.AppendQuery(s.loop.scratch[:0], settingsQuery)
-	_, _ = s.conn.Write(s.loop.scratch)
-	s.l.sentSnapshot()
+	_, _ = s.conn.Write(b)
+	s.loop.scratch = b[:0]
+}
+
+// appendRestore appends the query that sets each of the client's startup
+// settings back to its startup value where the session no longer has it.
+func appendRestore(b []byte, chosen params) []byte {
+	b, start := codec.BeginQuery(b)
+	b = append(b, "SELECT pg_catalog.set_config(v.n, v.v, false) FROM (VALUES "...)
+	for i, p := range chosen {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, '(')
+		b = appendLiteral(b, p.name)
+		b = append(b, ", "...)
+		b = appendLiteral(b, p.value)
+		b = append(b, ')')
+	}
+	b = append(b, ") AS v(n, v) WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_settings s WHERE lower(s.name) = v.n AND s.source = 'session')"...)
+	return codec.FinishQuery(b, start)
 }
 
 // settingRow records one row of settingsQuery's answer.
@@ -95,8 +122,7 @@ func (s *server) settingRow(body []byte) {
 }
 
 // settingsRead runs when settingsQuery is answered: the server's and the
-// client's views take the session settings, a startup setting the client
-// reset comes back, and what differs is given to the server now.
+// client's views take the session settings.
 func (s *server) settingsRead(cl *client) {
 	kept := s.params[:0]
 	for _, p := range s.params {
@@ -105,23 +131,8 @@ func (s *server) settingsRead(cl *client) {
 		}
 	}
 	s.params = append(kept, s.session...)
-	if cl == nil {
-		return
+	if cl != nil {
+		cl.params = s.session.clone()
+		cl.paramsGen++
 	}
-	want := s.session.clone()
-	for _, p := range cl.chosen {
-		if !want.has(p.name) {
-			want = want.set(p.name, p.value) // reset: back to its startup value, as on its own connection
-		}
-	}
-	cl.params = want
-	cl.paramsGen++
-	b, start := codec.BeginQuery(s.loop.scratch[:0])
-	b, s.params = appendSync(b, s.params, cl.params, cl.pool.defs)
-	if len(b) > start+codec.HeaderLen {
-		b = codec.FinishQuery(b, start)
-		_, _ = s.conn.Write(b)
-		s.l.sentRestore()
-	}
-	s.loop.scratch = b[:0]
 }

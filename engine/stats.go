@@ -16,7 +16,7 @@ type Stats struct {
 	dirtyClosed                  atomic.Int64 // servers closed because their client left mid-transaction
 	cancelsForwarded             atomic.Int64
 	cancelsIgnored               atomic.Int64
-	pauses                       atomic.Int64 // server reads paused for a slow client
+	pauses                       atomic.Int64          // server reads paused for a slow client
 	pins                         [numPins]atomic.Int64 // clients pinned to their server, by kind of session state
 }
 
