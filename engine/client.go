@@ -241,14 +241,9 @@ func (cl *client) link(s *server) {
 	if cl.state != clParams {
 		cl.setState(clActive)
 	}
-	b := cl.loop.scratch[:0]
-	b, start := codec.BeginQuery(b)
-	b, s.params = appendSync(b, s.params, cl.params, cl.pool.defs)
-	if len(b) > start+codec.HeaderLen {
-		b = codec.FinishQuery(b, start)
+	b, after, ok := appendSettingsQuery(cl.loop.scratch[:0], s.params, cl.params, cl.pool.defs)
+	if s.params = after; ok {
 		s.l.sentSettings()
-	} else {
-		b = b[:start]
 	}
 	if cl.stmtsOn {
 		b = cl.evict(s, b)

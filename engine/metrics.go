@@ -111,6 +111,11 @@ var metricFamilies = []metricFamily{
 	{"mirror_lag_p50_seconds", "Median replay lag of the mirror, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return d.stats.lag.quantile(0.5).Seconds() })},
 	{"mirror_lag_p99_seconds", "99th percentile of the mirror's replay lag, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return d.stats.lag.quantile(0.99).Seconds() })},
 	{"events_total", "Rare events of the whole process, by event (logins, server connections, migrations, timeouts, pauses, ...).", "counter", writeEvents},
+	{"pins_total", "Clients pinned to their server in transaction mode, by the kind of session state that pins them.", "counter", func(w io.Writer, name string, s *scrape) {
+		for k := range numPins {
+			metrics.WriteCounterUint64(w, name+`{reason="`+pinNames[k]+`"}`, uint64(s.e.stats.pins[k].Load()))
+		}
+	}},
 	{"prepared_statements", "Distinct prepared statements in the shared cache.", "gauge", func(w io.Writer, name string, s *scrape) {
 		metrics.WriteGaugeUint64(w, name, uint64(s.e.stmts.size()))
 	}},

@@ -128,13 +128,11 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 // syncParams gives the mirror connection the client's settings, as link does
 // for a source server.
 func (l *mirrorLink) syncParams(r *mirror.Replayer, s *mirrorConn, want params) bool {
-	q, start := codec.BeginQuery(l.sql[:0])
-	q, s.params = appendSync(q, s.params, want, l.dest.dest.params())
-	l.sql = q
-	if len(q) == start+codec.HeaderLen {
+	q, after, ok := appendSettingsQuery(l.sql[:0], s.params, want, l.dest.dest.params())
+	s.params = after
+	if !ok {
 		return true
 	}
-	q = codec.FinishQuery(q, start)
 	l.sql = q
 	l.rec = mirror.AppendRecord(l.rec[:0], 0, q)
 	res, err := r.Replay(s.nc, l.rec, time.Now(), nil)

@@ -4,6 +4,8 @@ package engine
 import (
 	"slices"
 	"strings"
+
+	"github.com/pgdogd/pgdogd/codec"
 )
 
 // param is one setting. Name is lower case; display keeps PostgreSQL's spelling for ParameterStatus.
@@ -151,6 +153,26 @@ func appendSync(sql []byte, have, want, defs params) ([]byte, params) {
 		i--
 	}
 	return sql, have
+}
+
+// noTimeout opens each query of pgdogd's own that must not be cut by the
+// statement_timeout a client left on the server: the query's statements run
+// in one implicit transaction, where this setting lasts until its end.
+const noTimeout = "SET LOCAL statement_timeout = 0;"
+
+// appendSettingsQuery appends the Query that makes a server with settings
+// have into one with settings want (defs: a fresh server's values), and
+// returns the server's new settings; ok is false, and b as it was, when
+// they already agree.
+func appendSettingsQuery(b []byte, have, want, defs params) (out []byte, after params, ok bool) {
+	out, start := codec.BeginQuery(b)
+	out = append(out, noTimeout...)
+	body := len(out)
+	out, after = appendSync(out, have, want, defs)
+	if len(out) == body {
+		return b, after, false
+	}
+	return codec.FinishQuery(out, start), after, true
 }
 
 // appendSet sets a parameter with set_config, which reads the value as a

@@ -52,7 +52,7 @@ func pinReasons(pins uint8) string {
 func pinQuery(user string) string {
 	var b strings.Builder
 	// | and << share one precedence in PostgreSQL: every term is bracketed.
-	b.WriteString("SELECT (EXISTS (SELECT FROM pg_catalog.pg_listening_channels()))::int" +
+	b.WriteString(noTimeout + "SELECT (EXISTS (SELECT FROM pg_catalog.pg_listening_channels()))::int" +
 		" | ((EXISTS (SELECT FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory'))::int << 1)" +
 		" | ((EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()))::int << 2)" +
 		" | ((EXISTS (SELECT FROM pg_catalog.pg_prepared_statements WHERE from_sql))::int << 3)" +

@@ -307,6 +307,9 @@ func (s *server) giveBack() {
 // ownError logs an error answering pgdogd's own query, or an error sent to
 // no client (a FATAL from PostgreSQL shutting down, for instance).
 func (s *server) ownError(frame []byte) {
+	if s.state == svResetting {
+		s.tainted = true // DISCARD ALL failed: what the last client left is still there
+	}
 	if s.l.settingsReply() {
 		// The settings query failed as a whole: the server's settings are not
 		// what pgdogd recorded. It is closed when it goes back, never pooled;

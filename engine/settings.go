@@ -20,8 +20,11 @@ import (
 // server's settings are known, so the next client's sync leaves nothing of
 // this one.
 
-// settingsQuery reads a server's session settings: the client's.
-const settingsQuery = "SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session'"
+// settingsQuery reads a server's session settings: the client's. The
+// client's statement_timeout is read first (cheaply, before it could cut
+// the query), then lifted for the rest.
+const settingsQuery = "SELECT pg_catalog.current_setting('statement_timeout');" + noTimeout +
+	"SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session' AND name <> 'statement_timeout'"
 
 // serverWholeSnapshot are the server frames read whole while the answer to
 // settingsQuery is owed: its rows too.
@@ -85,7 +88,7 @@ func (s *server) readSettings(cl *client) {
 // settings back to its startup value where the session no longer has it.
 func appendRestore(b []byte, chosen params) []byte {
 	b, start := codec.BeginQuery(b)
-	b = append(b, "SELECT pg_catalog.set_config(v.n, v.v, false) FROM (VALUES "...)
+	b = append(b, noTimeout+"SELECT pg_catalog.set_config(v.n, v.v, false) FROM (VALUES "...)
 	for i, p := range chosen {
 		if i > 0 {
 			b = append(b, ", "...)
@@ -103,11 +106,15 @@ func appendRestore(b []byte, chosen params) []byte {
 // settingRow records one row of settingsQuery's answer.
 func (s *server) settingRow(body []byte) {
 	var cols [2][]byte
-	if len(body) < 2 || binary.BigEndian.Uint16(body) != 2 {
+	if len(body) < 2 {
+		return
+	}
+	n := int(binary.BigEndian.Uint16(body))
+	if n != 1 && n != 2 {
 		return
 	}
 	body = body[2:]
-	for i := range cols {
+	for i := range cols[:n] {
 		if len(body) < 4 {
 			return
 		}
@@ -118,7 +125,12 @@ func (s *server) settingRow(body []byte) {
 		}
 		cols[i], body = body[:n], body[n:]
 	}
-	s.session = s.session.set(string(cols[0]), string(cols[1]))
+	switch {
+	case n == 2:
+		s.session = s.session.set(string(cols[0]), string(cols[1]))
+	case string(cols[0]) != "0": // the statement_timeout row: a setting when not the built-in default
+		s.session = s.session.set("statement_timeout", string(cols[0]))
+	}
 }
 
 // settingsRead runs when settingsQuery is answered: the server's and the

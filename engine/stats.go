@@ -28,7 +28,7 @@ type statEvent struct {
 
 // events lists the counters of events (not linked, which is a level).
 func (s *Stats) events() []statEvent {
-	events := []statEvent{
+	return []statEvent{
 		{"client_opened", &s.clientsOpened}, {"client_closed", &s.clientsClosed},
 		{"server_opened", &s.serversOpened}, {"server_closed", &s.serversClosed},
 		{"server_migrated", &s.migrations}, {"checkout_timeout", &s.checkoutTimeouts},
@@ -37,8 +37,4 @@ func (s *Stats) events() []statEvent {
 		{"cancel_forwarded", &s.cancelsForwarded}, {"cancel_ignored", &s.cancelsIgnored},
 		{"server_read_paused", &s.pauses},
 	}
-	for k := range numPins {
-		events = append(events, statEvent{"pin_" + pinNames[k], &s.pins[k]})
-	}
-	return events
 }

@@ -193,7 +193,10 @@ func TestPinningOff(t *testing.T) {
 	p := startProxyExtra(t, pinConfig(1), "pin_session_state = false")
 	ctx := testCtx(t, 20*time.Second)
 	a := ssMustConnect(t, p.Endpoint, Alice, map[string]string{"application_name": "pin_a"})
-	pidA, err := queryInt(ctx, a, "LISTEN pgdogd_pin_chan; select pg_backend_pid()")
+	if _, err := a.Exec(ctx, "LISTEN pgdogd_pin_chan"); err != nil {
+		t.Fatal(err)
+	}
+	pidA, err := queryInt(ctx, a, "select pg_backend_pid()")
 	if err != nil {
 		t.Fatal(err)
 	}
