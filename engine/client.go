@@ -48,14 +48,15 @@ type client struct {
 	paramsGen      uint64       // bumped when params change
 	cap            capture
 
-	seq         uint64 // the client's number among the pool clients that logged in
-	loginErr    []byte // the FATAL for settings a server refused while the client logs in
-	chosen      params // the settings the client chose at startup
-	touched     bool   // the transaction in progress may change session settings (transaction mode)
-	pinTouched  bool   // the transaction in progress may create or drop session state that pins
-	pins        uint8  // the kinds of session state that keep the client on its server (pinning.go)
-	txMode      bool   // the pool is in transaction mode: settings are tracked
-	startupKey  string // the client's startup settings, as the pool's cache of validated ones keys them
+	seq         uint64          // the client's number among the pool clients that logged in
+	loginErr    []byte          // the FATAL for settings a server refused while the client logs in
+	chosen      params          // the settings the client chose at startup
+	touched     bool            // the transaction in progress may change session settings (transaction mode)
+	pinTouched  bool            // the transaction in progress may create or drop session state that pins
+	pins        uint8           // the kinds of session state that keep the client on its server (pinning.go)
+	marked      map[string]mark // the client's statements (by name) whose running may change settings or pins
+	txMode      bool            // the pool is in transaction mode: session state that cannot move pins
+	startupKey  string          // the client's startup settings, as the pool's cache of validated ones keys them
 	key         cancelKey
 	waitStart   time.Time // guarded by pool.mu while waiting
 	expecting   bool      // a migrating server is on its way; guarded by pool.mu
@@ -206,7 +207,7 @@ func (cl *client) forward() gnet.Action {
 // send accounts for a request frame starting at buf[off:], on its way to s,
 // and rewrites it when prepared statements need it.
 func (cl *client) send(s *server, r *rewriter, p *codec.Piece, off int) {
-	if cl.txMode && p.Whole() && (p.Type == codec.MsgQuery || p.Type == codec.MsgParse) {
+	if p.Whole() && (p.Type == codec.MsgQuery || p.Type == codec.MsgParse || p.Type == codec.MsgBind && len(cl.marked) > 0) {
 		cl.sees(p)
 	}
 	if cl.stmtsOn {
@@ -293,15 +294,41 @@ func (cl *client) releasable() bool {
 }
 
 // sees reads the SQL of a Query or Parse a transaction-mode client sends,
-// for what it may change: settings, and session state that pins.
+// for what it may change: settings, and session state that pins. A
+// statement that may is marked, so that each Bind that runs it counts too.
 func (cl *client) sees(p *codec.Piece) {
-	sql := p.Body()
-	if p.Type == codec.MsgParse {
-		_, sql, _, _ = parseBody(sql)
+	var m mark
+	switch p.Type {
+	case codec.MsgBind:
+		_, rest, _ := cstring(p.Body())
+		name, _, _ := cstring(rest)
+		m = cl.marked[string(name)]
+	case codec.MsgQuery:
+		m = markOf(p.Body())
+	case codec.MsgParse:
+		name, sql, _, _ := parseBody(p.Body())
+		if m = markOf(sql); m != (mark{}) {
+			if cl.marked == nil {
+				cl.marked = map[string]mark{}
+			}
+			cl.marked[string(name)] = m
+		} else if len(cl.marked) > 0 {
+			delete(cl.marked, string(name))
+		}
+		return // it runs at its Bind
 	}
-	cl.touched = cl.touched || touchesSettings(sql)
-	mayPin, mayUnpin := touchesPins(sql)
-	cl.pinTouched = cl.pinTouched || mayPin || mayUnpin && cl.pins != 0
+	cl.touched = cl.touched || m.settings
+	cl.pinTouched = cl.pinTouched || cl.txMode && (m.mayPin || m.mayUnpin && cl.pins != 0)
+}
+
+// mark is what running a statement may change.
+type mark struct{ settings, mayPin, mayUnpin bool }
+
+// markOf reads SQL text for what it may change.
+func markOf(sql []byte) mark {
+	m := mark{settings: touchesSettings(sql)}
+	m.mayPin, m.mayUnpin = touchesPins(sql)
+	return m
 }
 
 // serve hands a server to a waiting client, on the client's loop.

@@ -19,10 +19,6 @@ type stmt struct {
 	// drops: what the statement drops when it runs (DEALLOCATE ALL,
 	// DISCARD ALL, DEALLOCATE of a shared name). Immutable.
 	drops dropping
-	// touches: running it may change a session setting. Immutable.
-	touches bool
-	// mayPin, mayUnpin: running it may create or drop session state that pins. Immutable.
-	mayPin, mayUnpin bool
 	// validated is set once a server accepted the statement's Parse: a
 	// later Parse of it may be answered without a server.
 	validated atomic.Bool
@@ -56,8 +52,6 @@ func (c *stmtCache) get(query, types []byte) *stmt {
 	st := &stmt{id: c.next, name: stmtName(c.next), query: string(query)}
 	st.parse = codec.AppendParse(nil, st.name, query, types)
 	st.drops = droppingOf(query)
-	st.touches = touchesSettings(query)
-	st.mayPin, st.mayUnpin = touchesPins(query)
 	c.byKey[string(c.key)] = st
 	c.byID[st.id] = st
 	return st

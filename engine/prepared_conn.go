@@ -416,12 +416,6 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 		return // PostgreSQL answers that it does not exist
 	}
 	cl.bound(s, r, p, off, st.drops, cl.stmts.deallocs[st])
-	if st.touches && p.Type == codec.MsgBind {
-		cl.touched = true
-	}
-	if p.Type == codec.MsgBind && (st.mayPin || st.mayUnpin && cl.pins != 0) {
-		cl.pinTouched = true
-	}
 	r.cut(off, off+p.Size)
 	if !ss.sure(st.id, s.l.sent) {
 		cl.inject(s, r, st)

@@ -68,7 +68,11 @@ func hasPrefixFold(b []byte, w string) bool {
 		return false
 	}
 	for i := 0; i < len(w); i++ {
-		if b[i]|0x20 != w[i] {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
 			return false
 		}
 	}

@@ -59,7 +59,7 @@ func touchesSettings(sql []byte) bool {
 // containsFold reports whether b contains w (lower case) in any case.
 func containsFold(b []byte, w string) bool {
 	for i := 0; i+len(w) <= len(b); i++ {
-		if b[i]|0x20 == w[0] && hasPrefixFold(b[i:], w) {
+		if hasPrefixFold(b[i:], w) {
 			return true
 		}
 	}
@@ -86,11 +86,23 @@ func (s *server) readSettings(cl *client) {
 
 // appendRestore appends the query that sets each of the client's startup
 // settings back to its startup value where the session no longer has it.
+// statement_timeout comes first, before the client's own value is lifted
+// (which hides whether the session has it): it is given back when it is at
+// its built-in default, 0, as after a RESET.
 func appendRestore(b []byte, chosen params) []byte {
 	b, start := codec.BeginQuery(b)
+	if v, ok := chosen.get("statement_timeout"); ok {
+		b = append(b, "SELECT pg_catalog.set_config('statement_timeout', "...)
+		b = appendLiteral(b, v)
+		b = append(b, ", false) WHERE pg_catalog.current_setting('statement_timeout') = '0';"...)
+	}
 	b = append(b, noTimeout+"SELECT pg_catalog.set_config(v.n, v.v, false) FROM (VALUES "...)
-	for i, p := range chosen {
-		if i > 0 {
+	n := 0
+	for _, p := range chosen {
+		if p.name == "statement_timeout" {
+			continue
+		}
+		if n++; n > 1 {
 			b = append(b, ", "...)
 		}
 		b = append(b, '(')
@@ -99,7 +111,10 @@ func appendRestore(b []byte, chosen params) []byte {
 		b = appendLiteral(b, p.value)
 		b = append(b, ')')
 	}
-	b = append(b, ") AS v(n, v) WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_settings s WHERE lower(s.name) = v.n AND s.source = 'session')"...)
+	if n == 0 {
+		b = append(b, "(NULL, NULL)"...)
+	}
+	b = append(b, ") AS v(n, v) WHERE v.n IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_settings s WHERE lower(s.name) = v.n AND s.source = 'session')"...)
 	return codec.FinishQuery(b, start)
 }
 

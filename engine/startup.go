@@ -171,11 +171,7 @@ func (cl *client) authenticated(out []byte) {
 	}
 	cl.seq = cl.e.logins.Add(1)
 	cl.txMode = cl.pool.cfg.mode != config.ModeSession
-	var whole codec.TypeSet
-	if cl.txMode {
-		whole = clientWhole // statements are read for what they change
-	}
-	cl.rd = codec.NewWalker(cl.e.maxMessage(), whole)
+	cl.rd = codec.NewWalker(cl.e.maxMessage(), clientWhole) // statements are read for what they change
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}

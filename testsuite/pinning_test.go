@@ -287,9 +287,15 @@ func TestPinningMetric(t *testing.T) {
 	if _, err := b.Exec(ctx, "select pg_advisory_lock(424220)"); err != nil {
 		t.Fatal(err)
 	}
-	text := scrape(t, cfg, "/metrics")
+	// pgdogd asks the server what pins its client when the transaction has
+	// ended, after the client has its answer: the count follows shortly.
 	for _, reason := range []string{"listen", "advisory"} {
-		if v, ok := pinSample(text, reason); !ok || v < 1 {
+		var v float64
+		var ok bool
+		if !waitFor(5*time.Second, func() bool {
+			v, ok = pinSample(scrape(t, cfg, "/metrics"), reason)
+			return ok && v >= 1
+		}) {
 			t.Errorf("no pin metric labelled %q of at least 1 (found %v, value %v)", reason, ok, v)
 		}
 	}
