@@ -2,11 +2,7 @@
 package testsuite
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -190,7 +186,10 @@ func TestPinningAdvisoryLockAfterDisconnect(t *testing.T) {
 // TestPinningOff: with pin_session_state = false a LISTEN does not pin: another client of the
 // pool of 1 gets the same server at once, and SHOW CLIENTS' pinned column stays empty.
 func TestPinningOff(t *testing.T) {
-	p := startProxyExtra(t, pinConfig(1), "pin_session_state = false")
+	cfg := pinConfig(1)
+	off := false
+	cfg.General.PinSessionState = &off
+	p := StartProxy(t, cfg)
 	ctx := testCtx(t, 20*time.Second)
 	a := ssMustConnect(t, p.Endpoint, Alice, map[string]string{"application_name": "pin_a"})
 	if _, err := a.Exec(ctx, "LISTEN pgdogd_pin_chan"); err != nil {
@@ -207,48 +206,6 @@ func TestPinningOff(t *testing.T) {
 	if err != nil || waited || pid != strconv.FormatInt(pidA, 10) {
 		t.Errorf("another client with pinning off: backend %q (waited %v), %v; want a's server %d at once", pid, waited, err, pidA)
 	}
-}
-
-// startProxyExtra is StartProxy with extra lines added to pgdog.toml's [general] table, for keys
-// the harness's General does not have.
-func startProxyExtra(t *testing.T, cfg ProxyConfig, extra string) *Proxy {
-	t.Helper()
-	bin, err := ProxyBinary()
-	if err != nil {
-		t.Fatalf("pgdogd binary unavailable: %v", err)
-	}
-	port, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.General.Host, cfg.General.Port = "127.0.0.1", port
-	dir := t.TempDir()
-	if err := writeProxyFiles(dir, cfg); err != nil {
-		t.Fatal(err)
-	}
-	main := filepath.Join(dir, "pgdog.toml")
-	b, err := os.ReadFile(main)
-	if err != nil || !bytes.HasPrefix(b, []byte("[general]\n")) {
-		t.Fatalf("pgdog.toml does not open with [general]: %v\n%s", err, b)
-	}
-	b = append([]byte("[general]\n"+extra+"\n"), b[len("[general]\n"):]...)
-	if err := os.WriteFile(main, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port}, Dir: dir,
-		logs: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "-c", main, "-u", filepath.Join(dir, "users.toml"))
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("cannot start pgdogd: %v", err)
-	}
-	go func() { p.result = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { p.cleanup(t) })
-	if err := p.waitReady(10 * time.Second); err != nil {
-		t.Fatalf("pgdogd not ready with %q: %v\nlog:\n%s", extra, err, p.Logs())
-	}
-	return p
 }
 
 // pinSample returns the largest value of the samples whose metric name holds "pin" and whose

@@ -38,6 +38,8 @@ type General struct {
 	MirrorExposure *float64 `toml:"mirror_exposure,omitempty"`
 	// MirrorSeed makes exposure sampling reproducible (0 leaves the key out: random).
 	MirrorSeed int `toml:"mirror_seed,omitzero"`
+	// PinSessionState is a pointer because false is meaningful: nil leaves the key out (true).
+	PinSessionState *bool `toml:"pin_session_state,omitempty"`
 	// Metrics endpoint (0 = off).
 	OpenmetricsPort      int    `toml:"openmetrics_port,omitzero"`
 	OpenmetricsHost      string `toml:"openmetrics_host,omitempty"`
