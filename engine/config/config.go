@@ -53,6 +53,26 @@ type General struct {
 
 	TLSCertificate, TLSPrivateKey string
 	TLSClientRequired             bool
+	TLSClientCACertificate        string // client certificates are verified against it when set
+	// Server side: tls_verify is "disabled", "prefer" (default), "verify_ca" or
+	// "verify_full"; the CA to verify servers with; a certificate and key
+	// pgdogd presents to servers (mutual TLS).
+	TLSVerify                                 string
+	TLSServerCACertificate                    string
+	TLSServerCertificate, TLSServerPrivateKey string
+
+	// Client timeouts (PgDog's keys): finishing authentication (default
+	// 60 s), idle between transactions, idle inside a transaction (0 = off).
+	ClientLoginTimeout, ClientIdleTimeout, ClientIdleInTransactionTimeout time.Duration
+	// QueryTimeout is PgDog's query_timeout (0 = off).
+	QueryTimeout time.Duration
+	// MaxClientConnections is pgdogd's own max_client_connections: clients
+	// beyond it get FATAL 53300 (0 = no limit but the process's descriptors).
+	MaxClientConnections int
+	// MirrorMemoryLimit is pgdogd's own mirror_memory_limit: the bytes all
+	// mirror queues may hold together (default 256 MiB, at most a quarter of
+	// the machine's or cgroup's memory).
+	MirrorMemoryLimit int
 
 	MaxMessageSize int // pgdogd only, key max_message_size; largest frame accepted from a client, default 64 MiB
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,6 +16,13 @@ const (
 	DefaultMaxMessageSize            = 64 << 20 // max_message_size
 	minMaxMessageSize                = 1 << 10
 )
+
+// DefaultMirrorMemoryLimit is mirror_memory_limit's default (it is further
+// capped at a quarter of the memory the machine or its cgroup has).
+const DefaultMirrorMemoryLimit = 256 << 20
+
+// tlsVerifyModes are tls_verify's values.
+var tlsVerifyModes = []string{"disabled", "prefer", "verify_ca", "verify_full"}
 
 // DefaultMirrorTimeout is mirror_timeout's default: long enough for a
 // statement that waits on a lock, short enough that a mirror that never
@@ -61,6 +69,9 @@ func defaultGeneral() General {
 		MirrorMaxTransactionBytes: DefaultMirrorMaxTransactionBytes,
 		MirrorTimeout:             DefaultMirrorTimeout,
 		PinSessionState:           true,
+		TLSVerify:                 "prefer",
+		ClientLoginTimeout:        60 * time.Second,
+		MirrorMemoryLimit:         DefaultMirrorMemoryLimit,
 		OpenmetricsHost:           "0.0.0.0",
 		MaxMessageSize:            DefaultMaxMessageSize,
 	}
@@ -88,6 +99,14 @@ func generalFields(g *General) []field {
 		{"openmetrics_namespace", &g.OpenmetricsNamespace},
 		{"tls_certificate", &g.TLSCertificate}, {"tls_private_key", &g.TLSPrivateKey},
 		{"tls_client_required", &g.TLSClientRequired},
+		{"tls_client_ca_certificate", &g.TLSClientCACertificate},
+		{"tls_verify", &g.TLSVerify}, {"tls_server_ca_certificate", &g.TLSServerCACertificate},
+		{"tls_server_certificate", &g.TLSServerCertificate}, {"tls_server_private_key", &g.TLSServerPrivateKey},
+		{"client_login_timeout", &g.ClientLoginTimeout}, {"client_idle_timeout", &g.ClientIdleTimeout},
+		{"client_idle_in_transaction_timeout", &g.ClientIdleInTransactionTimeout},
+		{"query_timeout", &g.QueryTimeout},
+		{"max_client_connections", &g.MaxClientConnections},
+		{"mirror_memory_limit", &g.MirrorMemoryLimit},
 		{"max_message_size", &g.MaxMessageSize},
 	}
 }
@@ -182,6 +201,27 @@ func (c *collector) checkGeneral(g *General, src map[string]source) {
 	}
 	if (g.TLSCertificate == "") != (g.TLSPrivateKey == "") {
 		p("tls_certificate", "tls_certificate and tls_private_key must be given together")
+	}
+	if !slices.Contains(tlsVerifyModes, g.TLSVerify) {
+		p("tls_verify", "must be one of %s, got %q", strings.Join(tlsVerifyModes, ", "), g.TLSVerify)
+	}
+	if (g.TLSServerCertificate == "") != (g.TLSServerPrivateKey == "") {
+		p("tls_server_certificate", "tls_server_certificate and tls_server_private_key must be given together")
+	}
+	if g.TLSClientCACertificate != "" && g.TLSCertificate == "" {
+		p("tls_client_ca_certificate", "requires tls_certificate and tls_private_key")
+	}
+	for key, d := range map[string]time.Duration{"client_login_timeout": g.ClientLoginTimeout, "client_idle_timeout": g.ClientIdleTimeout,
+		"client_idle_in_transaction_timeout": g.ClientIdleInTransactionTimeout, "query_timeout": g.QueryTimeout} {
+		if d < 0 {
+			p(key, "must not be negative")
+		}
+	}
+	if g.MaxClientConnections < 0 {
+		p("max_client_connections", "must not be negative, got %d", g.MaxClientConnections)
+	}
+	if g.MirrorMemoryLimit < 1 {
+		p("mirror_memory_limit", "must be at least 1 byte")
 	}
 	if g.TLSClientRequired && g.TLSCertificate == "" {
 		p("tls_client_required", "requires tls_certificate and tls_private_key")

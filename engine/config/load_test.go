@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 		HealthcheckTimeout: 5 * time.Second, BanTimeout: 5 * time.Minute, ShutdownTimeout: time.Minute,
 		AuthType: "scram", PreparedStatements: "extended", PreparedStatementsLimit: math.MaxInt64,
 		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20, MirrorTimeout: 30 * time.Second,
-		PinSessionState: true,
+		PinSessionState: true, TLSVerify: "prefer", ClientLoginTimeout: time.Minute, MirrorMemoryLimit: 256 << 20,
 		OpenmetricsHost: "0.0.0.0", MaxMessageSize: 64 << 20,
 	}
 	if g != want {

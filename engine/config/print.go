@@ -106,6 +106,17 @@ func (c *Config) printGeneral(p *printer) {
 	p.str("tls_certificate", g.TLSCertificate)
 	p.str("tls_private_key", g.TLSPrivateKey)
 	p.boolean("tls_client_required", g.TLSClientRequired)
+	p.str("tls_client_ca_certificate", g.TLSClientCACertificate)
+	p.str("tls_verify", g.TLSVerify)
+	p.str("tls_server_ca_certificate", g.TLSServerCACertificate)
+	p.str("tls_server_certificate", g.TLSServerCertificate)
+	p.str("tls_server_private_key", g.TLSServerPrivateKey)
+	p.ms("client_login_timeout", g.ClientLoginTimeout)
+	p.ms("client_idle_timeout", g.ClientIdleTimeout)
+	p.ms("client_idle_in_transaction_timeout", g.ClientIdleInTransactionTimeout)
+	p.ms("query_timeout", g.QueryTimeout)
+	p.num("max_client_connections", g.MaxClientConnections)
+	p.num("mirror_memory_limit", g.MirrorMemoryLimit)
 	p.num("max_message_size", g.MaxMessageSize)
 }
 
