@@ -17,6 +17,8 @@ const (
 	CodeInvalidParameterValue = "22023"
 	CodeUndefinedObject       = "42704"
 	CodeInternalError         = "XX000"
+	CodeIdleSessionTimeout    = "57P05"
+	CodeIdleInTxTimeout       = "25P03"
 )
 
 // Severities for ErrorResponse and NoticeResponse (the non-localized V field).

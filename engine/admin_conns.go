@@ -2,6 +2,7 @@
 package engine
 
 import (
+	"crypto/tls"
 	"net"
 	"strconv"
 	"time"
@@ -28,7 +29,7 @@ func addrCols(a net.Addr) (string, string) {
 }
 
 var clientCols = []string{"type", "user", "database", "state", "addr", "port", "local_addr", "local_port",
-	"connect_time", "request_time", "wait", "wait_us", "id", "link", "application_name", "loop", "pinned"}
+	"connect_time", "request_time", "wait", "wait_us", "id", "link", "application_name", "loop", "pinned", "tls"}
 
 // clientRows runs on ls: a row per live client there.
 func clientRows(ls *loopState, clients []*client) [][]string {
@@ -48,11 +49,15 @@ func clientRows(ls *loopState, clients []*client) [][]string {
 			link = strconv.FormatUint(uint64(cl.server.cancel.pid), 10)
 		}
 		app, _ := cl.params.get("application_name")
-		addr, port := addrCols(cl.conn.RemoteAddr())
-		laddr, lport := addrCols(cl.conn.LocalAddr())
+		remote, local, tlsCol := cl.conn.RemoteAddr(), cl.conn.LocalAddr(), ""
+		if cl.tls != nil { // the relay's socketpair is not the client's address
+			remote, local, tlsCol = cl.tls.remote, cl.tls.local, tls.VersionName(cl.tls.version)
+		}
+		addr, port := addrCols(remote)
+		laddr, lport := addrCols(local)
 		rows = append(rows, []string{"C", cl.user, cl.database, cl.state.String(), addr, port, laddr, lport,
 			timeCol(cl.connectedAt), timeCol(cl.txStart), strconv.FormatInt(int64(wait/time.Second), 10), strconv.FormatInt((wait % time.Second).Microseconds(), 10),
-			strconv.FormatUint(uint64(cl.key.pid), 10), link, app, strconv.Itoa(ls.idx), pinReasons(cl.pins)})
+			strconv.FormatUint(uint64(cl.key.pid), 10), link, app, strconv.Itoa(ls.idx), pinReasons(cl.pins), tlsCol})
 	}
 	return rows
 }

@@ -64,10 +64,15 @@ type client struct {
 	connectedAt time.Time
 	stmtsOn     bool // prepared statements are rewritten (transaction mode)
 	stmts       clientStmts
+	slot        int       // index in the loop's client list (loopState.clients)
+	tls         *tlsPeer  // the TLS client this is the relayed plaintext of, or nil
+	handedOff   bool      // the socket left for a TLS handshake: the client lives on in a new connection
+	quietSince  time.Time // when the client got its last answer; zero once it sends again (timeouts.go)
+	quietTx     bool      // that answer left a transaction open
 }
 
 func newClient(e *Engine, c gnet.Conn, ls *loopState) *client {
-	return &client{e: e, conn: c, loop: ls, connectedAt: time.Now()}
+	return &client{e: e, conn: c, loop: ls, connectedAt: time.Now(), slot: -1}
 }
 
 // setState changes the client's state, refusing impossible moves.
@@ -139,6 +144,7 @@ func (cl *client) forward() gnet.Action {
 		return gnet.None // the frame read whole is not complete yet: no need to look (and copy)
 	}
 	buf, _ := cl.conn.Peek(-1)
+	cl.quietSince = time.Time{} // a request: the idle timeouts stop
 	s := cl.server
 	off := 0
 	r := rewriter{buf: buf, ls: cl.loop}
@@ -387,11 +393,12 @@ func (cl *client) afterRelease() {
 	}
 }
 
-// closeIfIdle ends an idle client at shutdown, on its loop.
+// closeIfIdle ends an idle client at shutdown, on its loop. Clients still
+// logging in are left alone: their startup is refused with 57P03.
 func (cl *client) closeIfIdle() {
 	cl.loop.run(func() {
 		switch cl.state {
-		case clStartup, clAuth, clIdle, clAdmin:
+		case clIdle, clAdmin:
 			cl.fatal(codec.CodeAdminShutdown, "terminating connection due to administrator command")
 		}
 	})
@@ -437,9 +444,14 @@ func (cl *client) fatalBytes(code, msg string) []byte {
 
 // onClose runs when the client's socket is gone.
 func (cl *client) onClose(err error) {
+	cl.loop.removeClient(cl)
 	cl.leave()
-	cl.e.stats.clientsClosed.Add(1)
 	_ = err // a client's EOF is counted, not logged
+	if cl.handedOff {
+		return // the client lives on in a TLS relay
+	}
+	cl.e.clientConns.Add(-1)
+	cl.e.stats.clientsClosed.Add(1)
 }
 
 // leave releases what the client holds: its place in a queue, its server, its cancel key.

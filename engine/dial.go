@@ -3,12 +3,16 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/pgdogd/pgdogd/engine/tlsedge"
 )
 
 // dial opens one server for the pool and enrolls it on loop target (any
@@ -23,7 +27,13 @@ func (p *pool) dial(target *loopState) {
 		p.dropped(nil, err)
 		return
 	}
-	nc := lr.conn
+	nc, err := loopConn(lr.conn)
+	if err != nil {
+		_ = lr.conn.Close()
+		p.e.log.Warn("cannot relay a TLS server connection", "err", err)
+		p.dropped(nil, err)
+		return
+	}
 	ctx := gnet.NewContext(context.Background(), p.newServer(lr, ps))
 	if target != nil {
 		_, err = target.el.Enroll(ctx, nc)
@@ -84,13 +94,11 @@ func (p *pool) newServer(lr *loginResult, ps params) *server {
 
 // loginWithPassword logs in with pgconn, which speaks every method PostgreSQL offers.
 func (p *pool) loginWithPassword(ctx context.Context) (*loginResult, error) {
-	cfg, err := pgconn.ParseConfig("sslmode=disable")
+	cfg, err := p.pgconnConfig()
 	if err != nil {
-		return nil, fmt.Errorf("cannot build connection settings: %w", err)
+		return nil, err
 	}
-	cfg.Host, cfg.Port = p.cfg.host, uint16(p.cfg.port)
 	cfg.User, cfg.Password, cfg.Database = p.cfg.serverUser, p.cfg.serverPassword, p.cfg.dbname
-	cfg.TLSConfig, cfg.Fallbacks = nil, nil
 	cfg.RuntimeParams = map[string]string{}
 	cfg.ConnectTimeout = p.connectTimeout()
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
@@ -110,4 +118,25 @@ func (p *pool) loginWithPassword(ctx context.Context) (*loginResult, error) {
 		return nil, fmt.Errorf("cannot take over server connection: %w", err)
 	}
 	return &loginResult{conn: hj.Conn, pid: hj.PID, key: hj.SecretKey, params: hj.ParameterStatuses}, nil
+}
+
+// pgconnConfig is the pool's server address with tls_verify's settings
+// (pgconn builds the TLS configuration for the host, and with "prefer" a
+// plaintext fallback).
+func (p *pool) pgconnConfig() (*pgconn.Config, error) {
+	cfg, err := pgconn.ParseConfig(fmt.Sprintf("host=%s port=%d %s", tlsedge.Quote(p.cfg.host), p.cfg.port, p.e.serverTLS().conn))
+	if err != nil {
+		return nil, fmt.Errorf("cannot build connection settings: %w", err)
+	}
+	return cfg, nil
+}
+
+// loopConn returns a connection an event loop can take: a TLS server
+// connection is relayed through a socketpair (its plaintext end is
+// returned), a plain one is itself.
+func loopConn(c net.Conn) (net.Conn, error) {
+	if _, ok := c.(*tls.Conn); !ok {
+		return c, nil
+	}
+	return tlsedge.Bridge(c, nil)
 }

@@ -3,16 +3,19 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
 
-	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
 )
@@ -30,10 +33,18 @@ type Engine struct {
 	loopsMu sync.Mutex
 	loops   []*loopState // indexed by loopState.idx, appended on first sight
 
-	clients  registry // every client, by cancel key
-	shutdown atomic.Bool
-	stopped  chan struct{}
-	booted   chan struct{}
+	clients registry // every client, by cancel key
+	// clientConns counts client connections, from accept to close (a TLS
+	// client once, through its handshake and relay).
+	clientConns atomic.Int64
+	listener    *net.TCPListener
+	// tlsClients is the TLS configuration clients are served with (nil:
+	// no TLS); tlsServers the one servers are logged in to with.
+	tlsClients atomic.Pointer[tls.Config]
+	tlsServers atomic.Pointer[serverTLS]
+	shutdown   atomic.Bool
+	stopped    chan struct{}
+	booted     chan struct{}
 	// mirrorStop is closed at shutdown: mirror goroutines stop replaying.
 	mirrorStop chan struct{}
 	stats      Stats
@@ -63,6 +74,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	if cfg.Admin.PasswordGenerated {
 		log.Warn("no admin password configured: generated one for this run", "user", cfg.Admin.User, "password", cfg.Admin.Password)
 	}
+	if err := e.loadTLS(cfg); err != nil {
+		return nil, err
+	}
 	e.maxMsg = cfg.General.MaxMessageSize
 	if e.maxMsg <= 0 {
 		e.maxMsg = 64 << 20
@@ -76,9 +90,26 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 func (e *Engine) Config() *config.Config { return e.cfg.Load() }
 
 // Run listens and serves until Shutdown or a fatal error. It blocks.
+//
+// pgdogd accepts clients itself (accept.go) and enrolls them on gnet's
+// loops; gnet listens only on a private Unix socket nobody connects to,
+// which its engine needs to start.
 func (e *Engine) Run() error {
 	g := e.cfg.Load().General
-	addr := fmt.Sprintf("tcp://%s:%d", g.Host, g.Port)
+	e.raiseFileLimit()
+	ln, err := listen(g.Host, g.Port)
+	if err != nil {
+		close(e.stopped)
+		return err
+	}
+	e.listener = ln
+	defer ln.Close()
+	dir, err := os.MkdirTemp("", "pgdogd-loops-")
+	if err != nil {
+		close(e.stopped)
+		return fmt.Errorf("cannot make a directory for the loops' socket: %w", err)
+	}
+	defer os.RemoveAll(dir)
 	stopBackground, err := e.startBackground()
 	if err != nil {
 		close(e.stopped)
@@ -86,17 +117,15 @@ func (e *Engine) Run() error {
 	}
 	defer stopBackground()
 	go e.janitor()
-	err = gnet.Run(e, addr,
+	err = gnet.Run(e, "unix://"+filepath.Join(dir, "loops.sock"),
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(g.Workers),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
-		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-		gnet.WithReuseAddr(true),
 		gnet.WithLogger(gnetLogger{e.log}),
 	)
 	close(e.stopped)
 	if err != nil {
-		return fmt.Errorf("cannot serve on %s: %w", addr, err)
+		return fmt.Errorf("cannot serve on %s:%d: %w", g.Host, g.Port, err)
 	}
 	return nil
 }
@@ -108,8 +137,9 @@ func (e *Engine) Booted() <-chan struct{} { return e.booted }
 func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
 	e.eng = eng
 	g := e.cfg.Load().General
-	e.log.Info("pgdogd listening", "host", g.Host, "port", g.Port, "workers", g.Workers)
+	e.log.Info("pgdogd listening", "host", g.Host, "port", g.Port, "workers", g.Workers, "tls", e.tlsClients.Load() != nil)
 	close(e.booted)
+	go e.acceptLoop(e.listener)
 	return gnet.None
 }
 
@@ -121,11 +151,14 @@ func (e *Engine) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.None
 	}
 	cl := newClient(e, c, ls)
-	c.SetContext(cl)
-	if e.shutdown.Load() {
-		return cl.fatalBytes(codec.CodeCannotConnectNow, "pgdogd is shutting down"), gnet.Close
+	if p, ok := c.Context().(*tlsPeer); ok {
+		cl.tls = p // the plaintext end of a TLS client's relay: counted at accept
+		cl.connectedAt = p.since
+	} else {
+		e.stats.clientsOpened.Add(1)
 	}
-	e.stats.clientsOpened.Add(1)
+	c.SetContext(cl)
+	ls.addClient(cl)
 	return nil, gnet.None
 }
 
@@ -172,11 +205,41 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		}
 	}
 	if n := e.stats.linked.Load(); n > 0 {
-		e.log.Warn("shutdown timeout: closing clients in a transaction", "clients", n)
+		e.log.Warn("shutdown timeout: terminating clients in a transaction", "clients", n)
 	}
+	e.terminateAll()
 	close(e.mirrorStop)
+	if e.listener != nil {
+		_ = e.listener.Close()
+	}
 	e.pools.Load().closeAll()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return e.eng.Stop(stopCtx)
+}
+
+// terminateAll ends every client left at the end of a shutdown, each with
+// FATAL 57P01 as PostgreSQL's own shutdown does, and waits until every
+// loop did (a loop that does not answer within a second is not waited for).
+func (e *Engine) terminateAll() {
+	e.loopsMu.Lock()
+	loops := append([]*loopState(nil), e.loops...)
+	e.loopsMu.Unlock()
+	done := make(chan struct{}, len(loops))
+	for _, ls := range loops {
+		ls.run(func() {
+			for _, cl := range ls.clientList() {
+				cl.terminate()
+			}
+			done <- struct{}{}
+		})
+	}
+	timeout := time.After(time.Second)
+	for range loops {
+		select {
+		case <-done:
+		case <-timeout:
+			return
+		}
+	}
 }

@@ -18,6 +18,9 @@ func (e *Engine) janitor() {
 		case <-e.stopped:
 			return
 		case now := <-t.C:
+			if n%int(sweepEvery/janitorTick) == 0 {
+				e.sweepClients()
+			}
 			ps := e.pools.Load()
 			for _, p := range ps.list {
 				p.expireWaiters(now)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/pgdogd/pgdogd/engine/tlsedge"
 )
 
 // isMD5Hash reports whether a password is PostgreSQL's stored md5 form.
@@ -42,6 +44,17 @@ func (p *pool) loginWithMD5Hash(ctx context.Context) (*loginResult, error) {
 	}
 	deadline, _ := ctx.Deadline()
 	_ = nc.SetDeadline(deadline)
+	cfg, err := p.pgconnConfig()
+	if err == nil {
+		var sc net.Conn
+		if sc, err = tlsedge.StartTLS(nc, cfg.TLSConfig, p.e.serverTLS().spec.Required()); err == nil {
+			nc = sc
+		}
+	}
+	if err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
 	res, err := md5HashHandshake(nc, p.cfg.serverUser, p.cfg.dbname, p.cfg.serverPassword)
 	if err != nil {
 		_ = nc.Close()

@@ -19,6 +19,35 @@ type loopState struct {
 	scratch []byte
 	// out holds rewritten client bytes (prepared statements) until written.
 	out []byte
+	// clients are the loop's client connections, for the timeouts' sweep
+	// and the shutdown (client.slot is each one's index).
+	clients []*client
+}
+
+// addClient puts a new client connection in the loop's list.
+func (ls *loopState) addClient(cl *client) {
+	cl.slot = len(ls.clients)
+	ls.clients = append(ls.clients, cl)
+}
+
+// removeClient takes a closed client connection out of the loop's list.
+func (ls *loopState) removeClient(cl *client) {
+	i := cl.slot
+	if i < 0 || i >= len(ls.clients) || ls.clients[i] != cl {
+		return
+	}
+	last := len(ls.clients) - 1
+	ls.clients[i] = ls.clients[last]
+	ls.clients[i].slot = i
+	ls.clients[last] = nil
+	ls.clients = ls.clients[:last]
+	cl.slot = -1
+}
+
+// clientList returns a copy of the loop's clients, safe to walk while
+// clients close.
+func (ls *loopState) clientList() []*client {
+	return append([]*client(nil), ls.clients...)
 }
 
 // loopOf returns the state of c's loop, registering the loop on first

@@ -173,6 +173,10 @@ func (e *Engine) Reload() error {
 		return fmt.Errorf("reload refused, configuration unchanged: %w", err)
 	}
 	keepRestartOnly(e, old, cfg)
+	if err := e.loadTLS(cfg); err != nil { // certificates and keys are read again
+		e.log.Error("reload refused: cannot load TLS files", "err", err)
+		return fmt.Errorf("reload refused, configuration unchanged: %w", err)
+	}
 	oldSet := e.pools.Load()
 	ps, err := buildPools(e, cfg, oldSet)
 	if err != nil {

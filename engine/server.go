@@ -181,7 +181,9 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		if cl == nil || l.clientOwes() {
 			return false
 		}
-		s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(time.Since(l.cycleStart).Microseconds()))
+		now := time.Now()
+		s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(now.Sub(l.cycleStart).Microseconds()))
+		cl.quiet(now, l.tx)
 		if l.tx != codec.TxIdle {
 			return false
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 
@@ -13,9 +14,18 @@ import (
 	"github.com/pgdogd/pgdogd/engine/config"
 )
 
+// tlsRecordHandshake starts a TLS handshake record: a client negotiating
+// TLS directly (PostgreSQL 17's sslnegotiation=direct) sends it first.
+const tlsRecordHandshake = 0x16
+
 // readStartup parses the first packet of a connection.
 func (cl *client) readStartup() gnet.Action {
 	buf, _ := cl.conn.Peek(-1)
+	if len(buf) > 0 && buf[0] == tlsRecordHandshake && cl.tls == nil {
+		if cfg := cl.e.tlsClients.Load(); cfg != nil {
+			return cl.startTLS(cfg, buf)
+		}
+	}
 	st, n, err := codec.ParseStartup(buf)
 	if errors.Is(err, codec.ErrNoUser) {
 		cl.fatal(codec.CodeInvalidAuthSpec, "no PostgreSQL user name specified in startup packet")
@@ -29,21 +39,67 @@ func (cl *client) readStartup() gnet.Action {
 	}
 	codec.Consume(cl.conn, n)
 	switch st.Kind {
-	case codec.SSLRequest, codec.GSSENCRequest:
-		// No TLS yet: refuse, and refuse bytes sent before our answer.
+	case codec.SSLRequest:
+		// TLS when configured, before anything else (bytes sent before our
+		// answer would be read as if encrypted: refused).
+		if len(buf) > n {
+			return cl.violation("unexpected data after SSL or GSS encryption request")
+		}
+		if cl.tls != nil {
+			return cl.violation("SSL request on a connection already encrypted")
+		}
+		if cfg := cl.e.tlsClients.Load(); cfg != nil {
+			return cl.startTLS(cfg, nil)
+		}
+		_, _ = cl.conn.Write([]byte{'N'})
+		return gnet.None
+	case codec.GSSENCRequest:
+		// No GSSAPI encryption: refused, the client may go on in plaintext or TLS.
 		if len(buf) > n {
 			return cl.violation("unexpected data after SSL or GSS encryption request")
 		}
 		_, _ = cl.conn.Write([]byte{'N'})
 		return gnet.None
 	case codec.CancelRequest:
+		// Forwarded to the server running the client's query, if any.
 		cl.e.cancel(cancelKeyOf(st.ProcessID, st.SecretKey))
 		cl.setState(clClosed)
 		return gnet.Close
 	case codec.StartupMessage:
+		// A login: refused during shutdown, in plaintext when TLS is
+		// required, and beyond max_client_connections.
+		if refused := cl.refuseStartup(&st); refused {
+			return gnet.None
+		}
 		return cl.startup(&st)
 	}
 	return cl.violation("unsupported startup packet")
+}
+
+// refuseStartup answers a startup pgdogd will not serve now, and reports whether it did.
+func (cl *client) refuseStartup(st *codec.Startup) bool {
+	g := &cl.e.cfg.Load().General
+	switch {
+	case cl.e.shutdown.Load():
+		cl.fatal(codec.CodeCannotConnectNow, "the database system is shutting down")
+	case g.TLSClientRequired && cl.tls == nil:
+		cl.fatal(codec.CodeInvalidAuthSpec, "SSL required: pgdogd accepts only TLS connections (tls_client_required)")
+	case g.MaxClientConnections > 0 && cl.e.clientConns.Load() > int64(g.MaxClientConnections) &&
+		databaseOf(st) != cl.e.cfg.Load().Admin.Name:
+		cl.e.stats.tooManyClients.Add(1)
+		cl.fatal(codec.CodeTooManyConnections, "sorry, too many clients already")
+	default:
+		return false
+	}
+	return true
+}
+
+// databaseOf is the database a startup asks for (the user's name by default).
+func databaseOf(st *codec.Startup) string {
+	if d := st.Get("database"); d != "" {
+		return d
+	}
+	return st.Get("user")
 }
 
 // startup checks the database and user, records the client's settings and begins authentication.
@@ -213,6 +269,7 @@ func (cl *client) ready(b []byte) {
 	b = codec.AppendReadyForQuery(b, 'I')
 	_, _ = cl.conn.Write(b)
 	cl.loop.scratch = b[:0]
+	cl.quiet(time.Now(), codec.TxIdle)
 }
 
 // startAdmin begins an admin console login: always with a password, even under trust.

@@ -18,6 +18,12 @@ type Stats struct {
 	cancelsIgnored               atomic.Int64
 	pauses                       atomic.Int64          // server reads paused for a slow client
 	pins                         [numPins]atomic.Int64 // clients pinned to their server, by kind of session state
+	acceptErrors                 atomic.Int64          // accepts (or enrolments) that failed for want of descriptors or memory
+	tooManyClients               atomic.Int64          // startups refused beyond max_client_connections
+	loginTimeouts                atomic.Int64          // clients closed at client_login_timeout
+	idleTimeouts                 atomic.Int64          // clients closed at client_idle_timeout
+	idleTxTimeouts               atomic.Int64          // clients closed at client_idle_in_transaction_timeout
+	tlsHandshakes, tlsFailures   atomic.Int64          // client TLS handshakes done and failed
 }
 
 // statEvent is one counter with the name the metrics endpoint gives it.
@@ -36,5 +42,9 @@ func (s *Stats) events() []statEvent {
 		{"protocol_error", &s.protocolErrors}, {"dirty_server_closed", &s.dirtyClosed},
 		{"cancel_forwarded", &s.cancelsForwarded}, {"cancel_ignored", &s.cancelsIgnored},
 		{"server_read_paused", &s.pauses},
+		{"accept_error", &s.acceptErrors}, {"client_refused_too_many", &s.tooManyClients},
+		{"client_login_timeout", &s.loginTimeouts}, {"client_idle_timeout", &s.idleTimeouts},
+		{"client_idle_in_transaction_timeout", &s.idleTxTimeouts},
+		{"tls_handshake", &s.tlsHandshakes}, {"tls_handshake_failure", &s.tlsFailures},
 	}
 }

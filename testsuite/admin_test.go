@@ -81,7 +81,7 @@ func TestAdminShowCommands(t *testing.T) {
 
 	clients := mustConsole(t, admin, "SHOW CLIENTS")
 	clients.wantCols(t, "SHOW CLIENTS", "type", "user", "database", "state", "addr", "port", "local_addr", "local_port",
-		"connect_time", "request_time", "wait", "wait_us", "id", "link", "application_name", "loop", "pinned")
+		"connect_time", "request_time", "wait", "wait_us", "id", "link", "application_name", "loop", "pinned", "tls")
 	spid := strconv.FormatInt(pid, 10)
 	if c, ok := clients.find("user", Alice.User, "link", spid); !ok || c["state"] != "active" || c["addr"] != "127.0.0.1" {
 		t.Errorf("SHOW CLIENTS has no active alice linked to backend %s: %v", spid, clients.rows)

@@ -64,8 +64,6 @@ type General struct {
 	// Client timeouts (PgDog's keys): finishing authentication (default
 	// 60 s), idle between transactions, idle inside a transaction (0 = off).
 	ClientLoginTimeout, ClientIdleTimeout, ClientIdleInTransactionTimeout time.Duration
-	// QueryTimeout is PgDog's query_timeout (0 = off).
-	QueryTimeout time.Duration
 	// MaxClientConnections is pgdogd's own max_client_connections: clients
 	// beyond it get FATAL 53300 (0 = no limit but the process's descriptors).
 	MaxClientConnections int

@@ -104,7 +104,6 @@ func generalFields(g *General) []field {
 		{"tls_server_certificate", &g.TLSServerCertificate}, {"tls_server_private_key", &g.TLSServerPrivateKey},
 		{"client_login_timeout", &g.ClientLoginTimeout}, {"client_idle_timeout", &g.ClientIdleTimeout},
 		{"client_idle_in_transaction_timeout", &g.ClientIdleInTransactionTimeout},
-		{"query_timeout", &g.QueryTimeout},
 		{"max_client_connections", &g.MaxClientConnections},
 		{"mirror_memory_limit", &g.MirrorMemoryLimit},
 		{"max_message_size", &g.MaxMessageSize},
@@ -212,7 +211,7 @@ func (c *collector) checkGeneral(g *General, src map[string]source) {
 		p("tls_client_ca_certificate", "requires tls_certificate and tls_private_key")
 	}
 	for key, d := range map[string]time.Duration{"client_login_timeout": g.ClientLoginTimeout, "client_idle_timeout": g.ClientIdleTimeout,
-		"client_idle_in_transaction_timeout": g.ClientIdleInTransactionTimeout, "query_timeout": g.QueryTimeout} {
+		"client_idle_in_transaction_timeout": g.ClientIdleInTransactionTimeout} {
 		if d < 0 {
 			p(key, "must not be negative")
 		}

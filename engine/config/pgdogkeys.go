@@ -35,7 +35,7 @@ var pgdogOnlyGeneral = set(
 	"listen_backlog", "background_workers",
 	"idle_healthcheck_interval", "idle_healthcheck_delay", "healthcheck_port",
 	"require_healthcheck_on_discovery", "ban_replica_lag", "ban_replica_lag_bytes",
-	"rollback_timeout", "load_balancing_strategy", "read_write_strategy", "read_write_split",
+	"rollback_timeout", "query_timeout", "load_balancing_strategy", "read_write_strategy", "read_write_split",
 	"read_after_write_ms", "primary_functions", "route_unknown_functions_to_primary",
 	"shutdown_termination_timeout", "broadcast_address", "broadcast_port",
 	"query_log", "query_log_stdout", "log_min_duration_parse", "log_query_sample_length",

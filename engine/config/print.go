@@ -114,7 +114,6 @@ func (c *Config) printGeneral(p *printer) {
 	p.ms("client_login_timeout", g.ClientLoginTimeout)
 	p.ms("client_idle_timeout", g.ClientIdleTimeout)
 	p.ms("client_idle_in_transaction_timeout", g.ClientIdleInTransactionTimeout)
-	p.ms("query_timeout", g.QueryTimeout)
 	p.num("max_client_connections", g.MaxClientConnections)
 	p.num("mirror_memory_limit", g.MirrorMemoryLimit)
 	p.num("max_message_size", g.MaxMessageSize)
