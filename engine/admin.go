@@ -49,33 +49,63 @@ func (r *resultSet) add(vals ...any) {
 	r.rows = append(r.rows, row)
 }
 
-// adminCommand runs one console command; args are the words after its name.
-// Commands run on their own goroutine, never on an event loop, so they may
-// wait for the loops (see onLoops).
+// adminCommand runs one console command; args are its parsed arguments (see
+// adminStmt). Commands run on their own goroutine, never on an event loop,
+// so they may wait for the loops (see onLoops).
 type adminCommand func(e *Engine, args []string) (*resultSet, error)
 
-// adminCommands is the console's dispatch table, keyed by the command's leading words.
-var adminCommands map[string]adminCommand
+// adminSyntax is what a command takes after its words (see parseArgs).
+type adminSyntax uint8
+
+const (
+	syntaxNone     adminSyntax = iota // nothing
+	syntaxDatabase                    // an optional database name
+	syntaxSet                         // key TO value, or key = value
+)
+
+// adminEntry is a console command and its syntax.
+type adminEntry struct {
+	run    adminCommand
+	syntax adminSyntax
+}
+
+// adminCommands is the console's dispatch table, keyed by the command's
+// words in lower case (at most adminMaxWords of them).
+var adminCommands map[string]adminEntry
 
 func init() {
-	adminCommands = map[string]adminCommand{
-		"show pools":    showPools,
-		"show clients":  showClients,
-		"show servers":  showServers,
-		"show stats":    showStats,
-		"show config":   showConfig,
-		"show mirrors":  showMirrors,
-		"show lists":    showLists,
-		"show version":  showVersion,
-		"show prepared": showPrepared,
-		"set":           adminSet,
-		"reload":        adminReload,
-		"pause":         adminPause,
-		"resume":        adminResume,
-		"reconnect":     adminReconnect,
-		"shutdown":      adminShutdown,
+	adminCommands = map[string]adminEntry{
+		"show pools":    {showPools, syntaxNone},
+		"show clients":  {showClients, syntaxNone},
+		"show servers":  {showServers, syntaxNone},
+		"show stats":    {showStats, syntaxNone},
+		"show config":   {showConfig, syntaxNone},
+		"show mirrors":  {showMirrors, syntaxNone},
+		"show lists":    {showLists, syntaxNone},
+		"show version":  {showVersion, syntaxNone},
+		"show prepared": {showPrepared, syntaxNone},
+		"set":           {setParsed, syntaxSet},
+		"reload":        {adminReload, syntaxNone},
+		"pause":         {adminPause, syntaxDatabase},
+		"resume":        {adminResume, syntaxDatabase},
+		"reconnect":     {adminReconnect, syntaxDatabase},
+		"shutdown":      {adminShutdown, syntaxNone},
 	}
 }
+
+// setParsed runs SET with the key and the value parseSet read, exactly as
+// written once unquoted.
+func setParsed(e *Engine, args []string) (*resultSet, error) {
+	if err := e.Set(args[0], args[1]); err != nil {
+		return nil, err
+	}
+	return &resultSet{tag: "SET"}, nil
+}
+
+// adminSet (runtime.go) cut SET's words apart itself, trimming quotes off
+// the value instead of reading the literal; the parser's setParsed replaces
+// it, and this reference keeps it compiling until it is removed.
+var _ = adminSet
 
 // adminSessions tracks the console sessions that have a command running:
 // their next messages wait in gnet's buffer until the answer is written.
@@ -179,42 +209,39 @@ func (e *Engine) answerAdmin(cl *client, query string) {
 	}
 }
 
-// runAdmin runs every ';'-separated command of a query and appends the
-// answers; the first error ends the query.
+// runAdmin parses a query and runs its commands in order, appending their
+// answers. As PostgreSQL does with a simple Query, the whole text is parsed
+// first: a syntax error anywhere is the only answer and no command runs.
+// Then the first command that fails (an unknown setting, a bad value or
+// database, a failed RELOAD) ends the query with its error, after the
+// answers of the commands before it, whose effects stay.
 func (e *Engine) runAdmin(out []byte, query string) []byte {
-	ran := false
-	for _, stmt := range strings.Split(query, ";") {
-		stmt = strings.TrimSpace(stmt)
-		if stmt == "" {
-			continue
-		}
-		ran = true
-		rs, err := e.dispatchAdmin(stmt)
+	stmts, err := parseAdmin(query)
+	if err != nil {
+		return appendAdminError(out, err)
+	}
+	if len(stmts) == 0 {
+		out, _ = (&pgproto3.EmptyQueryResponse{}).Encode(out)
+		return out
+	}
+	for _, st := range stmts {
+		rs, err := adminCommands[st.name].run(e, st.args)
 		if err != nil {
-			code := codec.CodeSyntaxError
-			if ae, ok := err.(*adminError); ok {
-				code = ae.code
-			}
-			return codec.AppendErrorResponse(out, "ERROR", code, err.Error())
+			return appendAdminError(out, err)
 		}
 		out = appendResult(out, rs)
-	}
-	if !ran {
-		out, _ = (&pgproto3.EmptyQueryResponse{}).Encode(out)
 	}
 	return out
 }
 
-// dispatchAdmin finds a command by its longest matching leading words.
-func (e *Engine) dispatchAdmin(stmt string) (*resultSet, error) {
-	words := strings.Fields(stmt)
-	for n := min(len(words), 3); n >= 1; n-- {
-		key := strings.ToLower(strings.Join(words[:n], " "))
-		if cmd, ok := adminCommands[key]; ok {
-			return cmd(e, words[n:])
-		}
+// appendAdminError encodes err as an ErrorResponse with its SQLSTATE
+// (syntax_error when it has none).
+func appendAdminError(out []byte, err error) []byte {
+	code := codec.CodeSyntaxError
+	if ae, ok := err.(*adminError); ok {
+		code = ae.code
 	}
-	return nil, adminErrorf(codec.CodeSyntaxError, "unknown admin command: %s", stmt)
+	return codec.AppendErrorResponse(out, "ERROR", code, err.Error())
 }
 
 // appendResult encodes a result set as RowDescription, DataRows and CommandComplete.
