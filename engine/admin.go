@@ -102,11 +102,6 @@ func setParsed(e *Engine, args []string) (*resultSet, error) {
 	return &resultSet{tag: "SET"}, nil
 }
 
-// adminSet (runtime.go) cut SET's words apart itself, trimming quotes off
-// the value instead of reading the literal; the parser's setParsed replaces
-// it, and this reference keeps it compiling until it is removed.
-var _ = adminSet
-
 // adminSessions tracks the console sessions that have a command running:
 // their next messages wait in gnet's buffer until the answer is written.
 type adminSessions struct {

@@ -144,7 +144,9 @@ func (cl *client) forward() gnet.Action {
 		return gnet.None // the frame read whole is not complete yet: no need to look (and copy)
 	}
 	buf, _ := cl.conn.Peek(-1)
-	cl.quietSince = time.Time{} // a request: the idle timeouts stop
+	if len(buf) > 0 {
+		cl.quietSince = time.Time{} // a request: the idle timeouts stop
+	}
 	s := cl.server
 	off := 0
 	r := rewriter{buf: buf, ls: cl.loop}

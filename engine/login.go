@@ -3,6 +3,8 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -113,5 +115,25 @@ func clientMessage(err error) string {
 	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
 		return "server did not answer within connect_timeout"
 	}
+	if errors.Is(err, tlsedge.ErrServerNoTLS) {
+		return "server does not support SSL, but tls_verify requires it"
+	}
+	var unknownCA x509.UnknownAuthorityError
+	var badHost x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &unknownCA) || errors.As(err, &badHost) || errors.As(err, &invalid) || errors.As(err, &verify) {
+		return "server certificate verification failed (tls_verify): " + certProblem(err)
+	}
 	return "server is not reachable"
+}
+
+// certProblem is the certificate error in err's chain, without pgconn's
+// connection details around it.
+func certProblem(err error) string {
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) {
+		return verify.Err.Error()
+	}
+	return err.Error()
 }

@@ -116,26 +116,6 @@ func (e *Engine) eachMirror(f func(*mirrorDest)) {
 	}
 }
 
-// adminSet runs SET key TO value (or key = value).
-func adminSet(e *Engine, args []string) (*resultSet, error) {
-	stmt := strings.Join(args, " ")
-	key, value, ok := strings.Cut(stmt, "=")
-	if !ok {
-		if i := strings.Index(strings.ToLower(stmt), " to "); i >= 0 {
-			key, value, ok = stmt[:i], stmt[i+4:], true
-		}
-	}
-	key = strings.ToLower(strings.TrimSpace(key))
-	value = strings.Trim(strings.TrimSpace(value), "'\"")
-	if !ok || key == "" {
-		return nil, adminErrorf(codec.CodeSyntaxError, "usage: SET key TO 'value'")
-	}
-	if err := e.Set(key, value); err != nil {
-		return nil, err
-	}
-	return &resultSet{tag: "SET"}, nil
-}
-
 // Set changes one runtime setting for the whole process; connected clients
 // follow it from their next transaction (pool sizes and timeouts at once).
 func (e *Engine) Set(key, value string) error {
