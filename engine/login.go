@@ -3,9 +3,9 @@ package engine
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
