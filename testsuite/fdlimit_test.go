@@ -33,7 +33,7 @@ func TestFDExhaustionAcceptSurvives(t *testing.T) {
 	raiseOwnNofile(t, flood+1000)
 	cfg := DefaultConfig(shared)
 	cfg.General.PoolerMode = "session"
-	p := startProxyPrefixed(t, cfg, []string{prlimit, fmt.Sprintf("--nofile=%d:%d", limit, limit), "--"})
+	p := StartProxyWith(t, cfg, []string{prlimit, fmt.Sprintf("--nofile=%d:%d", limit, limit), "--"})
 	if soft, hard, err := processNofile(p.PID()); err != nil {
 		t.Fatal(err)
 	} else if soft > limit || hard > limit {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -126,6 +127,14 @@ type Proxy struct {
 // its log is printed if t failed.
 func StartProxy(t testing.TB, cfg ProxyConfig) *Proxy {
 	t.Helper()
+	return StartProxyWith(t, cfg, nil)
+}
+
+// StartProxyWith is StartProxy with extra `key = value` lines in pgdog.toml's [general]
+// table (for keys General has no field for), running pgdogd through prefix when given: a
+// command that execs it (such as prlimit), so that the process id is still pgdogd's.
+func StartProxyWith(t testing.TB, cfg ProxyConfig, prefix []string, extra ...string) *Proxy {
+	t.Helper()
 	bin, err := ProxyBinary()
 	if err != nil {
 		t.Fatalf("pgdogd binary unavailable: %v", err)
@@ -139,9 +148,14 @@ func StartProxy(t testing.TB, cfg ProxyConfig) *Proxy {
 	if err := writeProxyFiles(dir, cfg); err != nil {
 		t.Fatal(err)
 	}
+	if err := addGeneralLines(filepath.Join(dir, "pgdog.toml"), extra); err != nil {
+		t.Fatal(err)
+	}
 	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port}, Dir: dir,
 		logs: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"))
+	argv := append(append([]string(nil), prefix...),
+		bin, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"))
+	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -153,6 +167,28 @@ func StartProxy(t testing.TB, cfg ProxyConfig) *Proxy {
 		t.Fatalf("pgdogd not ready: %v\nlog:\n%s", err, p.Logs())
 	}
 	return p
+}
+
+// addGeneralLines inserts lines right after the [general] header of a pgdog.toml.
+func addGeneralLines(path string, lines []string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	const header = "[general]\n"
+	i := strings.Index(string(b), header)
+	if i < 0 {
+		return fmt.Errorf("%s has no [general] table:\n%s", path, b)
+	}
+	at := i + len(header)
+	out := string(b[:at]) + strings.Join(lines, "\n") + "\n" + string(b[at:])
+	if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
 }
 
 // writeProxyFiles writes pgdog.toml and users.toml into dir.

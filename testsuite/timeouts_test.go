@@ -210,30 +210,22 @@ func TestClientIdleTimeout(t *testing.T) {
 	wg.Add(3)
 	go func() { // idle
 		defer wg.Done()
-		r, err := RawDial(p.Addr())
+		r, err := rawLogin(p.Addr(), Alice, "idle client")
 		if err != nil {
 			errs <- err
 			return
 		}
 		defer r.Close()
-		if err := r.Startup(Alice, nil); err != nil {
-			errs <- fmt.Errorf("idle client: startup: %w", err)
-			return
-		}
 		errs <- expectTimeoutFatal(r, "idle client", "57P05", 800*time.Millisecond, 5*time.Second)
 	}()
 	go func() { // active: a query every 300 ms for 3 s
 		defer wg.Done()
-		r, err := RawDial(p.Addr())
+		r, err := rawLogin(p.Addr(), Alice, "active client")
 		if err != nil {
 			errs <- err
 			return
 		}
 		defer r.Close()
-		if err := r.Startup(Alice, nil); err != nil {
-			errs <- fmt.Errorf("active client: startup: %w", err)
-			return
-		}
 		for start := time.Now(); time.Since(start) < 3*time.Second; time.Sleep(300 * time.Millisecond) {
 			if _, err := r.SimpleQuery("select 1", 5*time.Second); err != nil {
 				errs <- fmt.Errorf("active client cut after %v: %w", time.Since(start), err)
@@ -244,16 +236,12 @@ func TestClientIdleTimeout(t *testing.T) {
 	}()
 	go func() { // a 2.5 s query is not idleness
 		defer wg.Done()
-		r, err := RawDial(p.Addr())
+		r, err := rawLogin(p.Addr(), Alice, "long query client")
 		if err != nil {
 			errs <- err
 			return
 		}
 		defer r.Close()
-		if err := r.Startup(Alice, nil); err != nil {
-			errs <- fmt.Errorf("long query client: startup: %w", err)
-			return
-		}
 		if _, err := r.SimpleQuery("select pg_sleep(2.5)", 6*time.Second); err != nil {
 			errs <- fmt.Errorf("client running a 2.5 s query cut by client_idle_timeout: %w", err)
 			return
@@ -293,14 +281,11 @@ func TestClientIdleInTransactionTimeout(t *testing.T) {
 	p := startProxyExtra(t, cfg, "client_idle_in_transaction_timeout = 1000")
 	note := fmt.Sprintf("idle-tx-%d", time.Now().UnixNano())
 
-	r, err := RawDial(p.Addr())
+	r, err := rawLogin(p.Addr(), Alice, "client")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if err := r.Startup(Alice, nil); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := r.SimpleQuery("begin", 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -362,6 +347,19 @@ func TestClientIdleInTransactionTimeout(t *testing.T) {
 	if n, err := queryInt(ctx, direct, "select count(*) from edge_idle_tx where note = $1", note+"-active"); err != nil || n < 5 {
 		t.Errorf("the active transaction's rows: %d, %v", n, err)
 	}
+}
+
+// rawLogin dials addr and logs in as l; who names the client in errors.
+func rawLogin(addr string, l Login, who string) (*RawConn, error) {
+	r, err := RawDial(addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Startup(l, nil); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("%s: startup: %w", who, err)
+	}
+	return r, nil
 }
 
 // expectTimeoutFatal waits for r's FATAL with code, which must come no sooner than earliest

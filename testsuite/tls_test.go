@@ -11,8 +11,6 @@ import (
 	"io"
 	"math/big"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -455,68 +453,7 @@ func tlsListenLines(cert, key string) []string {
 // table, for keys General has no field for.
 func startProxyExtra(t testing.TB, cfg ProxyConfig, extra ...string) *Proxy {
 	t.Helper()
-	return startProxyPrefixed(t, cfg, nil, extra...)
-}
-
-// startProxyPrefixed is startProxyExtra running pgdogd through prefix, a command that execs
-// it (such as prlimit), so that the process id is still pgdogd's. Like StartProxy, it waits
-// up to 10 s for the port, stops the process when t ends and prints its log if t failed.
-func startProxyPrefixed(t testing.TB, cfg ProxyConfig, prefix []string, extra ...string) *Proxy {
-	t.Helper()
-	bin, err := ProxyBinary()
-	if err != nil {
-		t.Fatalf("pgdogd binary unavailable: %v", err)
-	}
-	port, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.General.Host, cfg.General.Port = "127.0.0.1", port
-	dir := t.TempDir()
-	if err := writeProxyFiles(dir, cfg); err != nil {
-		t.Fatal(err)
-	}
-	if err := addGeneralLines(filepath.Join(dir, "pgdog.toml"), extra); err != nil {
-		t.Fatal(err)
-	}
-	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port}, Dir: dir,
-		logs: &syncBuffer{}, done: make(chan struct{})}
-	argv := append(append([]string(nil), prefix...),
-		bin, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"))
-	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("cannot start pgdogd: %v", err)
-	}
-	go func() { p.result = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { p.cleanup(t) })
-	if err := p.waitReady(10 * time.Second); err != nil {
-		t.Fatalf("pgdogd not ready: %v\nlog:\n%s", err, p.Logs())
-	}
-	return p
-}
-
-// addGeneralLines inserts lines right after the [general] header of a pgdog.toml.
-func addGeneralLines(path string, lines []string) error {
-	if len(lines) == 0 {
-		return nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", path, err)
-	}
-	const header = "[general]\n"
-	i := strings.Index(string(b), header)
-	if i < 0 {
-		return fmt.Errorf("%s has no [general] table:\n%s", path, b)
-	}
-	at := i + len(header)
-	out := string(b[:at]) + strings.Join(lines, "\n") + "\n" + string(b[at:])
-	if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
+	return StartProxyWith(t, cfg, nil, extra...)
 }
 
 // edgeConnect opens a pgx connection from a connection string, simple protocol by default.
