@@ -24,7 +24,9 @@ func cat(parts ...[]byte) []byte {
 }
 
 func TestBadInput(t *testing.T) {
-	p := StartProxy(t, DefaultConfig(shared))
+	cfg := DefaultConfig(shared)
+	cfg.Plain = true // an SSLRequest is refused: no TLS, whatever the suite's mode
+	p := StartProxy(t, cfg)
 	ctx := testCtx(t, 60*time.Second)
 	stopInnocent := innocentClient(t, p)
 

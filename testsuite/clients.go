@@ -35,15 +35,27 @@ func (l Login) WithDatabase(db string) Login { l.Database = db; return l }
 type Endpoint struct {
 	Host string
 	Port int
+	// SSLMode is libpq's sslmode for clients of this endpoint: "disable" when empty.
+	// Proxies started under PGDOGD_TEST_CLIENT_TLS=1 are reached with "require".
+	SSLMode string
+}
+
+// sslMode is the endpoint's sslmode.
+func (e Endpoint) sslMode() string {
+	if e.SSLMode == "" {
+		return "disable"
+	}
+	return e.SSLMode
 }
 
 // Addr returns "host:port".
 func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e.Port)) }
 
-// URL returns a postgres:// connection string without TLS; params are extra key, value pairs.
+// URL returns a postgres:// connection string with the endpoint's sslmode; params are extra
+// key, value pairs.
 func (e Endpoint) URL(l Login, params ...string) string {
 	q := url.Values{}
-	q.Set("sslmode", "disable")
+	q.Set("sslmode", e.sslMode())
 	q.Set("connect_timeout", "10")
 	for i := 0; i+1 < len(params); i += 2 {
 		q.Set(params[i], params[i+1])
@@ -106,10 +118,11 @@ func (e Endpoint) OpenPQ(l Login) (*sql.DB, error) {
 	return db, nil
 }
 
-// clientEnv is the environment for psql and pgbench: password set, no TLS, no user files.
-func clientEnv(l Login) []string {
+// clientEnv is the environment for psql and pgbench toward e: password set, the endpoint's
+// sslmode, no user files.
+func (e Endpoint) clientEnv(l Login) []string {
 	return append(os.Environ(),
-		"PGPASSWORD="+l.Password, "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10",
+		"PGPASSWORD="+l.Password, "PGSSLMODE="+e.sslMode(), "PGCONNECT_TIMEOUT=10",
 		"PSQLRC=/dev/null", "LC_ALL=C")
 }
 
@@ -118,7 +131,7 @@ func (e Endpoint) PsqlCmd(ctx context.Context, l Login, args ...string) *exec.Cm
 	base := []string{"-X", "-w", "-v", "ON_ERROR_STOP=1",
 		"-h", e.Host, "-p", strconv.Itoa(e.Port), "-U", l.User, "-d", l.Database}
 	cmd := exec.CommandContext(ctx, "psql", append(base, args...)...)
-	cmd.Env = clientEnv(l)
+	cmd.Env = e.clientEnv(l)
 	return cmd
 }
 
@@ -133,7 +146,7 @@ func (e Endpoint) Psql(ctx context.Context, l Login, args ...string) (string, er
 func (e Endpoint) Pgbench(ctx context.Context, l Login, args ...string) (PgbenchResult, string, error) {
 	base := []string{"-h", e.Host, "-p", strconv.Itoa(e.Port), "-U", l.User}
 	cmd := exec.CommandContext(ctx, "pgbench", append(append(base, args...), l.Database)...)
-	cmd.Env = clientEnv(l)
+	cmd.Env = e.clientEnv(l)
 	var buf bytes.Buffer
 	cmd.Stdout = &buf
 	cmd.Stderr = &buf
@@ -150,7 +163,7 @@ func (e Endpoint) Pgbench(ctx context.Context, l Login, args ...string) (Pgbench
 func (e Endpoint) PgbenchInit(ctx context.Context, l Login, args ...string) (string, error) {
 	base := []string{"-i", "-h", e.Host, "-p", strconv.Itoa(e.Port), "-U", l.User}
 	cmd := exec.CommandContext(ctx, "pgbench", append(append(base, args...), l.Database)...)
-	cmd.Env = clientEnv(l)
+	cmd.Env = e.clientEnv(l)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("pgbench -i failed: %w", err)

@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "cannot close shared cluster: %v\n", err)
 	}
 	RemoveProxyBinary()
+	RemoveSuiteCerts()
 	os.Exit(code)
 }
 

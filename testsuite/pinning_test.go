@@ -107,7 +107,10 @@ func TestPinningSessionState(t *testing.T) {
 					if _, err := a.Exec(ctx, c.release); err != nil {
 						t.Fatalf("a: %s: %v", c.release, err)
 					}
-					if v, has := pinnedColumn(t, p, "pin_a"); !has || v != "" {
+					// The state is read back after the client's ReadyForQuery: wait for it.
+					var v string
+					var has bool
+					if !waitFor(3*time.Second, func() bool { v, has = pinnedColumn(t, p, "pin_a"); return has && v == "" }) {
 						t.Errorf("SHOW CLIENTS pinned for a after %s = %q (column present: %v); want empty", c.release, v, has)
 					}
 				} else {

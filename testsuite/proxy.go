@@ -45,6 +45,9 @@ type General struct {
 	OpenmetricsPort      int    `toml:"openmetrics_port,omitzero"`
 	OpenmetricsHost      string `toml:"openmetrics_host,omitempty"`
 	OpenmetricsNamespace string `toml:"openmetrics_namespace,omitempty"`
+	// Client TLS files (the suite's TLS mode sets them; see tlsmode.go).
+	TLSCertificate string `toml:"tls_certificate,omitempty"`
+	TLSPrivateKey  string `toml:"tls_private_key,omitempty"`
 }
 
 // Database is one [[databases]] entry.
@@ -92,6 +95,8 @@ type ProxyConfig struct {
 	Mirroring []Mirror   `toml:"mirroring,omitempty"`
 	Admin     Admin      `toml:"admin"`
 	Users     []User     `toml:"-"`
+	// Plain keeps the suite's TLS mode off this proxy: for tests of pgdogd without TLS.
+	Plain bool `toml:"-"`
 }
 
 // DefaultConfig is a transaction-mode, SCRAM proxy in front of c's TestDatabase with alice
@@ -145,13 +150,17 @@ func StartProxyWith(t testing.TB, cfg ProxyConfig, prefix []string, extra ...str
 	}
 	cfg.General.Host, cfg.General.Port = "127.0.0.1", port
 	dir := t.TempDir()
-	if err := writeProxyFiles(dir, cfg); err != nil {
+	if err := writeProxyFilesTLS(dir, cfg, !cfg.Plain && !hasTLSLines(extra)); err != nil {
 		t.Fatal(err)
+	}
+	sslMode := ""
+	if suiteTLS() && !cfg.Plain && (cfg.General.TLSCertificate != "" || !hasTLSLines(extra)) {
+		sslMode = "require"
 	}
 	if err := addGeneralLines(filepath.Join(dir, "pgdog.toml"), extra); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port}, Dir: dir,
+	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port, SSLMode: sslMode}, Dir: dir,
 		logs: &syncBuffer{}, done: make(chan struct{})}
 	argv := append(append([]string(nil), prefix...),
 		bin, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"))
@@ -193,6 +202,15 @@ func addGeneralLines(path string, lines []string) error {
 
 // writeProxyFiles writes pgdog.toml and users.toml into dir.
 func writeProxyFiles(dir string, cfg ProxyConfig) error {
+	return writeProxyFilesTLS(dir, cfg, !cfg.Plain)
+}
+
+// writeProxyFilesTLS is writeProxyFiles; in the suite's TLS mode, suiteTLS gives a
+// configuration without client TLS the suite's certificate.
+func writeProxyFilesTLS(dir string, cfg ProxyConfig, suiteTLS bool) error {
+	if err := useSuiteTLS(&cfg.General, suiteTLS); err != nil {
+		return err
+	}
 	var main, users bytes.Buffer
 	if err := toml.NewEncoder(&main).Encode(cfg); err != nil {
 		return fmt.Errorf("cannot encode pgdog.toml: %w", err)

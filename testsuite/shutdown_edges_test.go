@@ -103,6 +103,7 @@ func TestShutdownEdgeSSLRequest(t *testing.T) {
 func shutdownSSLRequest(t *testing.T, tc *TestCerts) {
 	cfg := DefaultConfig(shared)
 	cfg.General.ShutdownTimeout = 10000
+	cfg.Plain = tc == nil // without TLS, whatever the suite's mode
 	var lines []string
 	if tc != nil {
 		lines = tlsListenLines(tc.ServerCert, tc.ServerKey)
