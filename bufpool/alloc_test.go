@@ -33,6 +33,31 @@ func TestSteadyStateZeroAlloc(t *testing.T) {
 	}
 }
 
+// TestMeteredSteadyStateZeroAlloc: charging a meter and growing within it allocate nothing.
+func TestMeteredSteadyStateZeroAlloc(t *testing.T) {
+	m := NewMeter(64 << 20)
+	frame := make([]byte, 700)
+	for _, size := range []int{512, 16 << 10, 1 << 20} {
+		GetMetered(size, m).Release()
+		GetMetered(2*size, m).Release()
+		allocs := testing.AllocsPerRun(200, func() {
+			b := GetMetered(size, m)
+			for b.Len() < size+1 {
+				if !b.TryGrow(len(frame)) {
+					t.Fatal("TryGrow refused within the limit")
+				}
+				b.Append(frame...) // crosses into the next class once
+			}
+			b.Retain()
+			b.Release()
+			b.Release()
+		})
+		if allocs != 0 || m.Used() != 0 {
+			t.Errorf("size %d: %v allocations per run, %d bytes left charged; want 0 and 0", size, allocs, m.Used())
+		}
+	}
+}
+
 func TestPooledArrayReused(t *testing.T) {
 	reused := false
 	for range 10 {

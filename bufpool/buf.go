@@ -1,16 +1,14 @@
 // buf.go holds Buf, a pooled byte buffer shared by reference count.
 package bufpool
 
-import (
-	"slices"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // Buf is a pooled byte buffer with an owner count. See the package comment for the rules.
 type Buf struct {
 	b     []byte
 	refs  atomic.Int32
-	class int8 // index into pools, or oversize
+	class int8   // index into pools, or oversize
+	meter *Meter // charged with cap(b) while the Buf is out of its pool; nil: not metered
 }
 
 // Get returns an empty Buf with capacity of at least size and one reference. Sizes up to
@@ -25,6 +23,18 @@ func Get(size int) *Buf {
 		b = take(c)
 	}
 	b.refs.Store(1)
+	return b
+}
+
+// GetMetered is Get for a buffer charged to m: its capacity is charged first and credited
+// back by its last Release, and its growth must go through TryGrow. It returns nil, taking
+// nothing from the pool, when the capacity does not fit within m's limit.
+func GetMetered(size int, m *Meter) *Buf {
+	if !m.charge(int64(capFor(size))) {
+		return nil
+	}
+	b := Get(size)
+	b.meter = m
 	return b
 }
 
@@ -56,14 +66,49 @@ func (b *Buf) AppendString(s string) {
 
 // Grow makes room for at least n more bytes without changing the contents, moving them into
 // a larger class when needed. Use it before a series of appends whose total is known.
+// A metered Buf's growth is charged to its meter whatever the limit (see TryGrow).
 // Sole owner only.
 func (b *Buf) Grow(n int) {
 	need := len(b.b) + n
 	if need <= cap(b.b) {
 		return
 	}
+	if b.meter != nil {
+		b.meter.force(int64(b.capAfter(need) - cap(b.b)))
+	}
+	b.grow(need)
+}
+
+// TryGrow is Grow for a metered Buf that may not exceed its meter's limit: when the larger
+// capacity does not fit, it returns false and nothing changes (nothing is copied). An
+// unmetered Buf always grows. Sole owner only.
+func (b *Buf) TryGrow(n int) bool {
+	need := len(b.b) + n
+	if need <= cap(b.b) {
+		return true
+	}
+	if b.meter != nil && !b.meter.charge(int64(b.capAfter(need)-cap(b.b))) {
+		return false
+	}
+	b.grow(need)
+	return true
+}
+
+// capAfter returns the capacity growing to need bytes gives: the class's, exactly need on
+// leaving the classes, and a quarter more (at least need) for an oversize buffer.
+func (b *Buf) capAfter(need int) int {
+	if b.class != oversize {
+		return capFor(need)
+	}
+	return max(need, cap(b.b)+cap(b.b)/4)
+}
+
+// grow moves the contents into a backing array of capAfter(need) bytes.
+func (b *Buf) grow(need int) {
 	if b.class == oversize {
-		b.b = slices.Grow(b.b, n)
+		nb := make([]byte, len(b.b), b.capAfter(need))
+		copy(nb, b.b)
+		b.b = nb
 		return
 	}
 	c := classOf(need)

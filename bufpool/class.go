@@ -36,6 +36,14 @@ func classOf(size int) int {
 	return bits.Len(uint(size-1)) - minShift
 }
 
+// capFor returns the capacity Get(size) gives.
+func capFor(size int) int {
+	if c := classOf(size); c != oversize {
+		return classCap(c)
+	}
+	return size
+}
+
 // classCap returns the capacity of class c.
 func classCap(c int) int {
 	return 1 << (c + minShift)
@@ -52,8 +60,13 @@ func take(c int) *Buf {
 	return &Buf{b: make([]byte, 0, classCap(c)), class: int8(c)}
 }
 
-// put returns b, whose count is zero, to the pool of its class; oversize buffers are dropped.
+// put returns b, whose count is zero, to the pool of its class, crediting its meter;
+// oversize buffers are dropped.
 func put(b *Buf) {
+	if m := b.meter; m != nil {
+		b.meter = nil
+		m.credit(int64(cap(b.b)))
+	}
 	if b.class == oversize {
 		b.b = nil
 		return

@@ -98,7 +98,7 @@ func showMirrors(e *Engine, args []string) (*resultSet, error) {
 		return nil, err
 	}
 	rs := &resultSet{cols: []string{"database", "user", "destination", "total_count", "mirrored_count", "dropped_count", "error_count", "queue_length",
-		"dropped_exposure", "dropped_queue_full", "dropped_too_large", "dropped_mirror_unavailable", "dropped_source_failed", "dropped_level",
+		"dropped_exposure", "dropped_queue_full", "dropped_too_large", "dropped_mirror_unavailable", "dropped_source_failed", "dropped_level", "dropped_memory",
 		"exposure", "queue_capacity", "lag_ms", "lag_p50_ms", "lag_p99_ms"}}
 	for _, p := range e.pools.Load().list {
 		for _, d := range p.mirrors {

@@ -77,7 +77,7 @@ func writeSample(w io.Writer, counter bool, name string, v float64) {
 func micros(d time.Duration) float64 { return float64(d.Microseconds()) }
 
 // metricFamilies are PgDog's metrics (clients .. mirror_queue_length) and
-// pgdogd's own (drops by reason, replay lag, events, prepared statements). Counters keep PgDog's names
+// pgdogd's own (drops by reason, replay lag, mirror memory, events, prepared statements). Counters keep PgDog's names
 // for drop-in dashboards, although Prometheus conventions would end them in
 // _total.
 var metricFamilies = []metricFamily{
@@ -110,6 +110,13 @@ var metricFamilies = []metricFamily{
 	{"mirror_lag_seconds", "Replay lag of the mirror's last transaction, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return time.Duration(d.stats.lagNanos.Load()).Seconds() })},
 	{"mirror_lag_p50_seconds", "Median replay lag of the mirror, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return d.stats.lag.quantile(0.5).Seconds() })},
 	{"mirror_lag_p99_seconds", "99th percentile of the mirror's replay lag, in seconds.", "gauge", perMirror(false, func(d *mirrorDest) float64 { return d.stats.lag.quantile(0.99).Seconds() })},
+	{"mirror_memory_bytes", "Bytes the mirror queues of the process hold (captured transactions waiting, being replayed or recorded), by buffer capacity.", "gauge", func(w io.Writer, name string, _ *scrape) {
+		metrics.WriteGaugeUint64(w, name, uint64(max(mirrorMemory.Used(), 0)))
+	}},
+	{"mirror_memory_limit_bytes", "The bytes the mirror queues of the process may hold: mirror_memory_limit, capped at a quarter of the memory available.", "gauge", func(w io.Writer, name string, s *scrape) {
+		s.e.checkMirrorMemory() // the configuration may have changed since the last mirrored transaction
+		metrics.WriteGaugeUint64(w, name, uint64(max(mirrorMemory.Limit(), 0)))
+	}},
 	{"events_total", "Rare events of the whole process, by event (logins, server connections, migrations, timeouts, pauses, ...).", "counter", writeEvents},
 	{"pins_total", "Clients pinned to their server in transaction mode, by the kind of session state that pins them.", "counter", func(w io.Writer, name string, s *scrape) {
 		for k := range numPins {

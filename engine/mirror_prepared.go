@@ -13,7 +13,7 @@ import (
 // by that statement's Close and Parse, and the statements the capture
 // closes or deallocates leave the connection's view. w carries a frame
 // that spans requests from one call to the next; such frames are copied as
-// they are.
+// they are, after what their first piece calls for (mirrorFirstPiece).
 func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte) []byte {
 	for off := 0; off < len(req); {
 		p, err := w.Next(req[off:])
@@ -23,6 +23,9 @@ func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte
 		}
 		off += len(p.Bytes)
 		if !p.Whole() {
+			if p.First {
+				dst = e.mirrorFirstPiece(ss, dst, p.Type, p.Bytes[codec.HeaderLen:])
+			}
 			dst = append(dst, p.Bytes...)
 			continue
 		}
@@ -61,6 +64,38 @@ func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte
 			mirrorDrops(ss, body)
 		}
 		dst = append(dst, p.Bytes...)
+	}
+	return dst
+}
+
+// mirrorFirstPiece handles the start of a frame too large for one piece (a Bind with a
+// large parameter, a Parse of a long query), given the part of its body the piece holds:
+// a Bind or Describe of a shared statement the connection lacks is preceded by its Close and
+// Parse, as whole ones; a Parse of a shared statement the connection has is preceded by its
+// Close (a whole one would become unnamed, which needs all of it). Names the piece does not
+// hold whole are left alone.
+func (e *Engine) mirrorFirstPiece(ss *serverStmts, dst []byte, typ byte, body []byte) []byte {
+	switch typ {
+	case codec.MsgBind:
+		if _, rest, ok := cstring(body); ok {
+			if name, _, ok := cstring(rest); ok {
+				dst = e.mirrorEnsure(ss, dst, name)
+			}
+		}
+	case codec.MsgDescribe:
+		if len(body) > 1 && body[0] == 'S' {
+			if name, _, ok := cstring(body[1:]); ok {
+				dst = e.mirrorEnsure(ss, dst, name)
+			}
+		}
+	case codec.MsgParse:
+		name, _, ok := cstring(body)
+		if id, shared := stmtID(name); ok && shared {
+			if ss.has(id) {
+				dst = codec.AppendClose(dst, 'S', string(name))
+			}
+			ss.add(id)
+		}
 	}
 	return dst
 }

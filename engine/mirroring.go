@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/bufpool"
+	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/mirror"
 )
 
@@ -21,10 +22,11 @@ const (
 	dropUnavailable                    // the mirror was down or had no connection to give
 	dropSourceFailed                   // the transaction failed on the source
 	dropLevel                          // filtered out by the mirror's level (dml/ddl)
+	dropMemory                         // the mirror queues of the process held mirror_memory_limit already
 	numDropReasons
 )
 
-var dropReasonNames = [numDropReasons]string{"exposure", "queue_full", "too_large", "mirror_unavailable", "source_failed", "level"}
+var dropReasonNames = [numDropReasons]string{"exposure", "queue_full", "too_large", "mirror_unavailable", "source_failed", "level", "memory"}
 
 // mirrorDest is one [[mirroring]] entry as seen from one user's source pool.
 type mirrorDest struct {
@@ -85,7 +87,10 @@ type capture struct {
 	failed        bool
 	parsedUnnamed bool // the recording holds an unnamed Parse (mirrors need one before an unnamed Bind)
 	tooBig        bool
-	snap          params // the client's settings as last handed to mirrors
+	noMemory      bool         // the recording was given up: it did not fit within mirror_memory_limit
+	frames        codec.Walker // where the recorded frames stand
+	lost          bool         // the frames could not be followed (a header cut by a read)
+	snap          params       // the client's settings as last handed to mirrors
 	snapGen       uint64
 	rng           *rand.Rand // exposure draws, made at the first transaction with mirrors
 }
@@ -108,11 +113,14 @@ func (cl *client) sampler() *rand.Rand {
 // beginTx runs at the first request of a transaction: exposure is drawn once for all mirrors.
 func (cl *client) beginTx() {
 	c := &cl.cap
-	c.inTx, c.failed, c.tooBig, c.want, c.parsedUnnamed = true, false, false, 0, false
+	c.inTx, c.failed, c.tooBig, c.noMemory, c.want, c.parsedUnnamed = true, false, false, false, 0, false
+	c.frames.Reset() // a transaction starts with a frame
+	c.lost = false
 	mirrors := cl.pool.mirrors
 	if len(mirrors) == 0 {
 		return
 	}
+	cl.e.checkMirrorMemory()
 	now := time.Now()
 	u := cl.sampler().Float64()
 	for i, d := range mirrors {
@@ -128,9 +136,23 @@ func (cl *client) beginTx() {
 			c.want |= 1 << i
 		}
 	}
-	if c.want != 0 {
-		c.start = time.Time{} // set when the first request reaches the source
-		c.buf = bufpool.Get(512)
+	if c.want == 0 {
+		return
+	}
+	c.start = time.Time{} // set when the first request reaches the source
+	// Charged to the process's budget from now until the last mirror releases it.
+	if c.buf = bufpool.GetMetered(512, mirrorMemory); c.buf == nil {
+		cl.dropWanted(dropMemory)
+		c.want = 0
+	}
+}
+
+// dropWanted counts the transaction as dropped for r by every mirror that drew it.
+func (cl *client) dropWanted(r dropReason) {
+	for i, d := range cl.pool.mirrors {
+		if cl.cap.want&(1<<i) != 0 {
+			d.drop(r)
+		}
 	}
 }
 
@@ -158,6 +180,19 @@ func (cl *client) captureRequest(req []byte) {
 		c.buf = nil
 		return
 	}
+	// Room for the record and for the rest of its last frame, which its header announces,
+	// charged before anything is copied: a transaction that would take the process's
+	// mirror queues past mirror_memory_limit is given up, and a large frame is copied once.
+	reserve := len(req) + mirror.RecordHeader
+	if owed := c.owedAfter(req); owed > 0 {
+		reserve = min(reserve+owed, limit-c.buf.Len())
+	}
+	if !c.buf.TryGrow(reserve) {
+		c.noMemory = true
+		c.buf.Release()
+		c.buf = nil
+		return
+	}
 	now := time.Now()
 	if c.start.IsZero() {
 		c.start = now // offsets count from the first request's arrival at the source, after any wait for a server
@@ -165,6 +200,20 @@ func (cl *client) captureRequest(req []byte) {
 	h := mirror.RecordHeaderFor(now.Sub(c.start), len(req))
 	c.buf.Append(h[:]...)
 	c.buf.Append(req...)
+}
+
+// owedAfter follows the recorded frames through req and returns how many bytes of the last
+// one are still to come, or 0 once the frames cannot be followed.
+func (c *capture) owedAfter(req []byte) int {
+	for off := 0; off < len(req) && !c.lost; {
+		p, err := c.frames.Next(req[off:])
+		c.lost = err != nil || len(p.Bytes) == 0
+		off += len(p.Bytes)
+	}
+	if c.lost {
+		return 0
+	}
+	return c.frames.Remaining()
 }
 
 // endTx runs when the source is idle again: the recording goes to each mirror that drew it.
@@ -195,6 +244,8 @@ func (cl *client) endTx() {
 		switch {
 		case c.tooBig:
 			d.drop(dropTooLarge)
+		case c.noMemory:
+			d.drop(dropMemory)
 		case c.failed:
 			d.drop(dropSourceFailed)
 		case !kind.Matches(d.level):
@@ -268,11 +319,7 @@ func (cl *client) pushMirror(i int, d *mirrorDest, t txn) bool {
 func (cl *client) closeMirrors() {
 	c := &cl.cap
 	if c.inTx {
-		for i, d := range cl.pool.mirrors {
-			if c.want&(1<<i) != 0 {
-				d.drop(dropSourceFailed) // the client left mid-transaction
-			}
-		}
+		cl.dropWanted(dropSourceFailed) // the client left mid-transaction
 	}
 	if c.buf != nil {
 		c.buf.Release()

@@ -59,6 +59,7 @@ func (l *mirrorLink) run(after <-chan struct{}) {
 			l.dest.stats.queued.Add(-1)
 			l.replay(r, t)
 			t.buf.Release()
+			maybeTrimMirrorMemory(l.e.log)
 		}
 	}
 	l.ring.Drain(func(t txn) { // shutting down: what is left is dropped

@@ -20,17 +20,22 @@
 //
 // # Memory bound
 //
-// What mirroring can hold at once is bounded by
+// All the mirror queues of the process hold at most mirror_memory_limit bytes together
+// (default 256 MiB, and never more than a quarter of the memory of the machine or of the
+// process's cgroup, see memlimit.go): each captured transaction's buffer is charged, by its
+// capacity, to one process-wide meter (bufpool.Meter) from the start of its recording until
+// the last mirror releases it. Room for each request, and for the rest of a frame whose
+// header announces more, is charged before the request is copied; a transaction that does
+// not fit is given up there, counted as dropped for memory, and the client goes on as ever.
+// So the bound covers what waits in the queues, what is being replayed and what is being
+// recorded. Per queue, queue_length and mirror_max_transaction_size still apply.
 //
-//	clients × mirrors × queue_length × mirror_max_transaction_size
+// A replay copies no transaction whole: it writes the requests in pieces of at most 64 KiB
+// (a frame at a time, a larger frame 64 KiB at a time), so a mirror goroutine keeps about
+// 64 KiB for writing and 64 KiB for reading whatever it replayed.
 //
-// plus one transaction being recorded per client. A transaction that grows
-// past mirror_max_transaction_size while it is recorded is released at once
-// and counted as too_large; it is never buffered without bound. With the
-// defaults (queue_length 128, mirror_max_transaction_size 4 MiB) that is
-// 512 MiB per client and mirror in the worst case, where every queued
-// transaction is as large as allowed; a queue of typical OLTP transactions
-// (a few hundred bytes each, in 256-byte or 512-byte buffers) holds about
-// 64 KiB per client and mirror. Lower queue_length or
-// mirror_max_transaction_size where many clients mirror large transactions.
+// After a burst (the bytes held fell to a quarter of a peak at least 8 MiB above), the idle
+// pooled buffers are given back to the OS (bufpool.ReleaseIdle), a second after the queues
+// drained and at most every five seconds: pgdogd's resident memory falls back to what it was
+// before the burst instead of keeping the peak until the garbage collector runs.
 package mirror

@@ -49,8 +49,10 @@ type Replayer struct {
 	// Rewrite, when set, turns a request into what is sent (for instance to
 	// make prepared statements exist on the destination). It appends to dst
 	// and returns it; dst is the Replayer's own buffer, reused per batch.
+	// It is given a request a frame (or a part of a large frame) at a time.
 	Rewrite func(dst, req []byte) []byte
-	wbuf    []byte
+	wbuf    []byte       // what is to be written, at most about keepWrite bytes
+	pieces  codec.Walker // where the requests stand, as they are put in wbuf
 
 	rbuf    []byte
 	have    int          // bytes in rbuf not read yet (less than a frame header)
@@ -98,6 +100,8 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 	// Nothing read on another connection carries over.
 	r.errors, r.have, r.owed, r.copyIn = 0, 0, r.owed[:0], false
 	r.reqs.Reset()
+	r.pieces.Reset()
+	r.wbuf = r.wbuf[:0]
 	r.replies.Reset()
 	r.dl, _ = c.(Deadliner)
 	defer func() { r.dl = nil }()
@@ -122,22 +126,19 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 			res.MaxLate = -d
 		}
 		horizon := max(at+Coalesce, now)
-		r.wbuf = r.wbuf[:0]
-		for len(buf) > 0 {
+		for first := true; len(buf) > 0; first = false {
 			next, req, n, ok := NextRecord(buf)
-			if !ok || next > horizon && len(r.wbuf) > 0 {
+			if !ok || next > horizon && !first {
 				break
 			}
 			buf = buf[n:]
-			if r.Rewrite != nil {
-				r.wbuf = r.Rewrite(r.wbuf, req)
-			} else {
-				r.wbuf = append(r.wbuf, req...)
+			if err := r.add(c, req); err != nil {
+				return res, err
 			}
 			r.countAnswered(req)
 			res.Requests++
 		}
-		if err := r.write(c); err != nil {
+		if err := r.flush(c); err != nil {
 			return res, err
 		}
 	}
@@ -147,6 +148,55 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 		err = ErrTrailing
 	}
 	return res, err
+}
+
+// keepWrite bounds what a batch puts in the write buffer before writing it: a large
+// request is never copied whole, and a replayer keeps no more than about this much for
+// its writes, whatever the size of the transactions it replayed.
+const keepWrite = 64 << 10
+
+// add puts req in the batch, rewritten, one piece of a frame at a time (a whole frame, or
+// the part of a frame that req holds), a piece larger than keepWrite keepWrite bytes at a
+// time; the buffer is written out first when the next piece would take it past keepWrite.
+func (r *Replayer) add(c io.Writer, req []byte) error {
+	for len(req) > 0 {
+		p, err := r.pieces.Next(req)
+		n := len(p.Bytes)
+		if err != nil || n == 0 {
+			r.pieces.Reset() // not frames, or a header cut by the record's end: sent as they are
+			n = len(req)
+		}
+		for piece := req[:n]; len(piece) > 0; {
+			k := min(len(piece), keepWrite)
+			if len(r.wbuf)+k > keepWrite {
+				if err := r.flush(c); err != nil {
+					return err
+				}
+			}
+			if r.Rewrite != nil {
+				r.wbuf = r.Rewrite(r.wbuf, piece[:k])
+			} else {
+				r.wbuf = append(r.wbuf, piece[:k]...)
+			}
+			piece = piece[k:]
+		}
+		req = req[n:]
+	}
+	return nil
+}
+
+// flush writes what the buffer holds. A buffer that a rewrite grew well past keepWrite is
+// not kept.
+func (r *Replayer) flush(c io.Writer) error {
+	if len(r.wbuf) == 0 {
+		return nil
+	}
+	err := r.write(c)
+	r.wbuf = r.wbuf[:0]
+	if cap(r.wbuf) > 2*keepWrite {
+		r.wbuf = nil
+	}
+	return err
 }
 
 // now reads the replay's clock.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -400,5 +401,123 @@ func TestReplayCopyEarlySync(t *testing.T) {
 	_ = a.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	if n, err := a.Read(make([]byte, 1)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("after the replay the destination still had %d bytes (%v) to read", n, err)
+	}
+}
+
+// pieceLog is a Rewrite that copies requests unchanged and records the pieces it was given.
+type pieceLog struct{ pieces [][]byte }
+
+func (l *pieceLog) rewrite(dst, req []byte) []byte {
+	l.pieces = append(l.pieces, bytes.Clone(req))
+	return append(dst, req...)
+}
+
+// maxWriteConn records the largest write that reaches the destination.
+type maxWriteConn struct {
+	net.Conn
+	largest int
+}
+
+func (c *maxWriteConn) Write(p []byte) (int, error) {
+	c.largest = max(c.largest, len(p))
+	return c.Conn.Write(p)
+}
+
+// startScriptedTCP is startScripted over loopback TCP, whose buffers let the destination
+// answer while a large batch is still being written.
+func startScriptedTCP(t *testing.T) (net.Conn, *bytes.Buffer, chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("cannot listen: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	got, done := &bytes.Buffer{}, make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(done)
+			return
+		}
+		defer c.Close()
+		scriptedDest(t, c, got, done)
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("cannot dial: %v", err)
+	}
+	return c, got, done
+}
+
+// TestReplayLargeRequestsInPieces: a transaction of large frames and of many small ones,
+// its records cut anywhere, reaches the destination unchanged, while the replayer never
+// holds more than about keepWrite bytes to write: the rewrite gets small frames whole and
+// large ones in pieces of at most keepWrite bytes.
+func TestReplayLargeRequestsInPieces(t *testing.T) {
+	big := codec.AppendQuery(nil, "select '"+strings.Repeat("x", 300<<10)+"'")
+	var smalls []byte
+	for i := 0; len(smalls) < 3*keepWrite; i++ {
+		smalls = codec.AppendQuery(smalls, "select "+strings.Repeat("1", i%50))
+	}
+	stream := append(append(bytes.Clone(big), smalls...), big...)
+	cuts := []int{0, 100 << 10, len(big) + 7, len(stream) - 70000, len(stream)}
+	var txn []byte
+	for i := 1; i < len(cuts); i++ {
+		txn = AppendRecord(txn, 0, stream[cuts[i-1]:cuts[i]])
+	}
+	a, got, done := startScriptedTCP(t)
+	conn := &maxWriteConn{Conn: a}
+	log := &pieceLog{}
+	r := NewReplayer()
+	r.Rewrite = log.rewrite
+	res, err := r.Replay(conn, txn, time.Now(), nil)
+	_ = a.Close()
+	<-done
+	if err != nil || res.Requests != 4 {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+	if !bytes.Equal(got.Bytes(), stream) {
+		t.Fatalf("destination got %d bytes, want the %d sent", got.Len(), len(stream))
+	}
+	if conn.largest > keepWrite || cap(r.wbuf) > 2*keepWrite {
+		t.Fatalf("largest write %d, write buffer kept %d; want at most %d", conn.largest, cap(r.wbuf), keepWrite)
+	}
+	checkPieces(t, log.pieces, stream, cuts)
+}
+
+// checkPieces checks the pieces the rewrite was given: together they are the stream, each
+// lies within one frame and holds at most keepWrite bytes, and a frame of at most keepWrite
+// bytes that no record cut is given whole.
+func checkPieces(t *testing.T, pieces [][]byte, stream []byte, cuts []int) {
+	t.Helper()
+	var frames [][2]int // start and end of each frame
+	for off := 0; off < len(stream); {
+		typ, size, complete, err := codec.NextFrame(stream[off:], 1<<30)
+		if err != nil || !complete || typ != codec.MsgQuery {
+			t.Fatalf("the test's stream at %d: %v", off, err)
+		}
+		frames = append(frames, [2]int{off, off + size})
+		off += size
+	}
+	starts := map[int]int{} // piece start -> length
+	off, f := 0, 0
+	for _, p := range pieces {
+		for frames[f][1] <= off {
+			f++
+		}
+		if len(p) > keepWrite || off+len(p) > frames[f][1] || !bytes.Equal(p, stream[off:off+len(p)]) {
+			t.Fatalf("piece at %d (%d bytes): not the stream's next bytes within frame %v, or above %d", off, len(p), frames[f], keepWrite)
+		}
+		starts[off] = len(p)
+		off += len(p)
+	}
+	if off != len(stream) {
+		t.Fatalf("the pieces hold %d bytes, the stream %d", off, len(stream))
+	}
+	for _, fr := range frames {
+		cut := slices.ContainsFunc(cuts, func(c int) bool { return c > fr[0] && c < fr[1] })
+		if size := fr[1] - fr[0]; size <= keepWrite && !cut && starts[fr[0]] != size {
+			t.Fatalf("frame %v (%d bytes) given as a piece of %d bytes, want it whole", fr, size, starts[fr[0]])
+		}
 	}
 }

@@ -154,6 +154,7 @@ type mirrorRow struct {
 	Total, Mirrored, Dropped, Errors, Queue      int64
 	DropExposure, DropQueueFull, DropTooLarge    int64
 	DropUnavailable, DropSourceFailed, DropLevel int64
+	DropMemory                                   int64
 	Exposure                                     float64
 	QueueCapacity                                int64
 }
@@ -196,7 +197,7 @@ func parseMirrorRow(v map[string]string) (mirrorRow, error) {
 		{"error_count", &r.Errors}, {"queue_length", &r.Queue}, {"dropped_exposure", &r.DropExposure},
 		{"dropped_queue_full", &r.DropQueueFull}, {"dropped_too_large", &r.DropTooLarge},
 		{"dropped_mirror_unavailable", &r.DropUnavailable}, {"dropped_source_failed", &r.DropSourceFailed},
-		{"dropped_level", &r.DropLevel}, {"queue_capacity", &r.QueueCapacity},
+		{"dropped_level", &r.DropLevel}, {"dropped_memory", &r.DropMemory}, {"queue_capacity", &r.QueueCapacity},
 	}
 	for _, f := range ints {
 		n, err := strconv.ParseInt(v[f.col], 10, 64)
