@@ -2,6 +2,9 @@
 GO        ?= go
 BIN       := bin/pgdogd
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# TLS_TESTS are the integration tests make test runs a second time with clients over TLS
+# (PGDOGD_TEST_CLIENT_TLS=1 runs the whole suite so).
+TLS_TESTS := TestPgbench|TestManyClients|TestPrepared|TestIntegrity|TestDifferential|TestCancel|TestSlowClient|TestMirror$$|TestPgxExecModes|TestLibPQParams|TestSessionState
 
 .PHONY: build test vet lint unit integration demo bench fuzz clean
 
@@ -20,6 +23,9 @@ test: lint
 	bash scripts/need-python.sh
 	bash scripts/need-promtool.sh
 	$(GO) test -race -count=1 -timeout 20m ./...
+	# The same pooling, forwarding, prepared-statement, cancel and mirroring tests with every
+	# client over TLS (the suite's TLS mode): the TLS path must change nothing else.
+	PGDOGD_TEST_CLIENT_TLS=1 $(GO) test -race -count=1 -timeout 20m -run '$(TLS_TESTS)' ./testsuite/
 	# The zero-allocation assertions are built without -race (it allocates): run them too.
 	$(GO) test -count=1 -run 'ZeroAlloc|Allocs' ./perf/ ./bufpool/ ./codec/ ./mirror/
 

@@ -83,6 +83,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	}
 	e.clients.init()
 	e.initAdmin()
+	if len(cfg.Mirrors) > 0 {
+		applyMirrorMemory(e, cfg) // logs the limit in force
+	}
 	return e, nil
 }
 

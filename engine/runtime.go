@@ -50,6 +50,7 @@ var runtimeSettings = map[string]runtimeSetting{
 		apply: applyMirrorExposure,
 	},
 	"mirror_queue":                intSetting("mirror_queue", 1, 1<<20, func(g *config.General) *int { return &g.MirrorQueue }, applyMirrorQueue),
+	"mirror_memory_limit":         intSetting("mirror_memory_limit", 1, 1<<40, func(g *config.General) *int { return &g.MirrorMemoryLimit }, applyMirrorMemory),
 	"mirror_max_transaction_size": intSetting("mirror_max_transaction_size", 1024, 1<<30, func(g *config.General) *int { return &g.MirrorMaxTransactionBytes }, applyMirrorMaxTxn),
 	"default_pool_size":           intSetting("default_pool_size", 1, 100000, func(g *config.General) *int { return &g.DefaultPoolSize }, applyLimits),
 	"min_pool_size":               intSetting("min_pool_size", 0, 100000, func(g *config.General) *int { return &g.MinPoolSize }, applyLimits),
@@ -166,6 +167,7 @@ func (e *Engine) Reload() error {
 	e.cfg.Store(cfg)
 	e.pools.Store(ps)
 	e.applyPoolLimits(cfg)
+	applyMirrorMemory(e, cfg)
 	byPair := map[[2]string]config.Mirror{}
 	for _, m := range cfg.Mirrors {
 		byPair[[2]string{m.SourceDB, m.DestinationDB}] = m

@@ -123,7 +123,7 @@ func TestAdminShowCommands(t *testing.T) {
 	}
 	mustConsole(t, admin, "SHOW MIRRORS").wantCols(t, "SHOW MIRRORS", "database", "user", "destination", "total_count", "mirrored_count",
 		"dropped_count", "error_count", "queue_length", "dropped_exposure", "dropped_queue_full", "dropped_too_large",
-		"dropped_mirror_unavailable", "dropped_source_failed", "dropped_level", "exposure", "queue_capacity", "lag_ms", "lag_p50_ms", "lag_p99_ms")
+		"dropped_mirror_unavailable", "dropped_source_failed", "dropped_level", "dropped_memory", "exposure", "queue_capacity", "lag_ms", "lag_p50_ms", "lag_p99_ms")
 	mustConsole(t, admin, "SHOW PREPARED").wantCols(t, "SHOW PREPARED", "name", "statement")
 	// Several commands in one query answer in order.
 	if _, err := consoleQuery(admin, "SHOW VERSION; SHOW LISTS"); err != nil {
