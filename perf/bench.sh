@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Side-by-side pgbench numbers on loopback: PostgreSQL direct vs PgBouncer vs pgdogd vs pgdogd mirroring (see perf/README.md).
+# Side-by-side pgbench numbers on loopback: PostgreSQL direct vs PgBouncer vs pgdogd vs pgdogd mirroring,
+# and on request both proxies with client TLS (targets pgbouncer-tls, pgdogd-tls) (see perf/README.md).
 #
 # Usage: bash perf/bench.sh            run the matrix, print the table, write perf/results/<ts>.jsonl
 #        bash perf/bench.sh report F   print the table of an earlier results file F
 # Knobs: BENCH_SECONDS (10) BENCH_ROUNDS (2) BENCH_CASES BENCH_TARGETS BENCH_SCALE (10)
 #        BENCH_WARMUP (2, seconds per target, 0 = none) BENCH_KEEP (1 = keep the temp dir)
 #        BENCH_IDLE_CLIENTS (10000) BENCH_IDLE_SECONDS (5) MIRROR_QUEUE (1024)
+#        BENCH_STRACE (0, seconds of syscall counting per proxy after the matrix, 0 = none)
 #        PG_BIN (/usr/lib/postgresql/15/bin) PGDOGD_BIN (default: build bin/pgdogd)
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
@@ -18,6 +20,8 @@ source "$PERF_DIR/lib/common.sh"
 source "$PERF_DIR/lib/procstat.sh"
 # shellcheck source=lib/postgres.sh
 source "$PERF_DIR/lib/postgres.sh"
+# shellcheck source=lib/tls.sh
+source "$PERF_DIR/lib/tls.sh"
 # shellcheck source=lib/pgbouncer.sh
 source "$PERF_DIR/lib/pgbouncer.sh"
 # shellcheck source=lib/pgdogd.sh
@@ -32,13 +36,16 @@ source "$PERF_DIR/lib/run.sh"
 source "$PERF_DIR/lib/report.sh"
 # shellcheck source=lib/idle.sh
 source "$PERF_DIR/lib/idle.sh"
+# shellcheck source=lib/syscalls.sh
+source "$PERF_DIR/lib/syscalls.sh"
 
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_ROUNDS=${BENCH_ROUNDS:-2}
 BENCH_SCALE=${BENCH_SCALE:-10}
 BENCH_WARMUP=${BENCH_WARMUP:-2}
 BENCH_CASES=${BENCH_CASES:-$ALL_CASES}
-BENCH_TARGETS=${BENCH_TARGETS:-$ALL_TARGETS}
+BENCH_TARGETS=${BENCH_TARGETS:-$DEFAULT_TARGETS}
+BENCH_STRACE=${BENCH_STRACE:-0}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 WORK="" RESULTS_FILE="" FAILS=0
 # BENCH_CLUSTERS lists the PostgreSQL clusters: main (what every target serves), plus mirror
@@ -48,7 +55,7 @@ BENCH_CLUSTERS=(main)
 # check_knobs validates the environment knobs and normalises lists (commas become spaces).
 check_knobs() {
 	local v c
-	for v in BENCH_SECONDS BENCH_ROUNDS BENCH_SCALE BENCH_WARMUP BENCH_IDLE_CLIENTS BENCH_IDLE_SECONDS MIRROR_QUEUE; do
+	for v in BENCH_SECONDS BENCH_ROUNDS BENCH_SCALE BENCH_WARMUP BENCH_IDLE_CLIENTS BENCH_IDLE_SECONDS MIRROR_QUEUE BENCH_STRACE; do
 		[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 	done
 	((BENCH_SECONDS > 0 && BENCH_ROUNDS > 0 && BENCH_SCALE > 0)) || die "BENCH_SECONDS, BENCH_ROUNDS and BENCH_SCALE must be > 0"
@@ -78,6 +85,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	[[ -n $CURRENT_PID ]] && stop_pid "$CURRENT_PID" TERM
+	[[ -n $STRACE_PID ]] && stop_pid "$STRACE_PID" INT
 	stop_all
 	if [[ -n $WORK && -d $WORK ]]; then
 		if ((FAILS > 0 || rc != 0)) && [[ -n $RESULTS_FILE ]]; then
@@ -110,25 +118,32 @@ write_meta() {
 	local git_rev pgb_ver=""
 	git_rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
 	command -v pgbouncer >/dev/null 2>&1 && pgb_ver=$(pgbouncer --version 2>/dev/null | head -n 1)
-	printf '{"type":"meta","ts":%s,"seconds":%d,"rounds":%d,"scale":%d,"cases":%s,"targets":%s,"nproc":%s,"kernel":%s,"postgres":%s,"pgbouncer":%s,"git":%s,"pgdogd_bin":%s,"pgdogd_error":%s,"clk_tck":%s,"cpu":%s,"mirror_queue":%d,"idle_clients":%d}\n' \
+	local t tls=""
+	for t in pgdogd-tls pgbouncer-tls; do
+		[[ -n ${TLS_SESSION[$t]:-} ]] && tls+="${tls:+; }$t ${TLS_SESSION[$t]}"
+	done
+	printf '{"type":"meta","ts":%s,"seconds":%d,"rounds":%d,"scale":%d,"cases":%s,"targets":%s,"nproc":%s,"kernel":%s,"postgres":%s,"pgbouncer":%s,"git":%s,"pgdogd_bin":%s,"pgdogd_error":%s,"clk_tck":%s,"cpu":%s,"mirror_queue":%d,"idle_clients":%d,"tls":%s}\n' \
 		"$(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)")" "$BENCH_SECONDS" "$BENCH_ROUNDS" "$BENCH_SCALE" \
 		"$(json_str "$BENCH_CASES")" "$(json_str "$BENCH_TARGETS")" "$(nproc)" "$(json_str "$(uname -r)")" \
 		"$(json_str "$("$(pg_tool postgres)" --version)")" "$(json_str "$pgb_ver")" "$(json_str "$git_rev")" \
 		"$(json_str "${PGDOGD_BIN:-}")" "$(json_str "$PGDOGD_ERROR")" "$CLK_TCK" \
-		"$(json_str "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)")" "$MIRROR_QUEUE" "$BENCH_IDLE_CLIENTS" >>"$RESULTS_FILE"
+		"$(json_str "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)")" "$MIRROR_QUEUE" "$BENCH_IDLE_CLIENTS" \
+		"$(json_str "$tls")" >>"$RESULTS_FILE"
 }
 
-# start_targets starts the proxies named in BENCH_TARGETS; a missing pgbouncer (outside CI) drops its column.
+# start_targets starts the proxies named in BENCH_TARGETS; a missing pgbouncer (outside CI) drops its columns.
 start_targets() {
-	if [[ " $BENCH_TARGETS " == *" pgbouncer "* ]]; then
+	local t
+	if [[ " $BENCH_TARGETS " == *" pgbouncer "* || " $BENCH_TARGETS " == *" pgbouncer-tls "* ]]; then
 		if pgbouncer_ensure; then
-			pgbouncer_start
+			for t in pgbouncer pgbouncer-tls; do
+				[[ " $BENCH_TARGETS " == *" $t "* ]] && pgbouncer_start "$t"
+			done
 		else
-			BENCH_TARGETS=$(echo " $BENCH_TARGETS " | sed 's/ pgbouncer / /')
+			BENCH_TARGETS=$(echo " $BENCH_TARGETS " | sed 's/ pgbouncer / /; s/ pgbouncer-tls / /')
 		fi
 	fi
-	local t
-	for t in pgdogd pgdogd-mirror; do
+	for t in pgdogd pgdogd-mirror pgdogd-tls; do
 		if [[ " $BENCH_TARGETS " == *" $t "* ]]; then
 			pgdogd_start "$t" || true
 		fi
@@ -156,7 +171,7 @@ warm_up() {
 		target_endpoint "$t"
 		[[ -z $T_ERR ]] || continue
 		log "warm-up $t (${BENCH_WARMUP}s)"
-		PGPASSWORD=bench_pw timeout -k 5 $((BENCH_WARMUP + 30)) "$(pg_tool pgbench)" -n -S -c 16 -j 2 \
+		env "${CLIENT_ENV[@]}" timeout -k 5 $((BENCH_WARMUP + 30)) "$(pg_tool pgbench)" -n -S -c 16 -j 2 \
 			-T "$BENCH_WARMUP" -h 127.0.0.1 -p "$T_PORT" -U bench bench >"$WORK/runs/warmup.$t.log" 2>&1 ||
 			warn "warm-up of $t failed: see the runs below"
 	done
@@ -204,11 +219,12 @@ main() {
 	write_meta
 	warm_up
 	run_matrix
+	((BENCH_STRACE > 0)) && run_syscalls
 	report_table "$RESULTS_FILE"
 	echo
 	echo "raw results: $RESULTS_FILE"
 	local t
-	for t in pgdogd pgdogd-mirror; do
+	for t in pgdogd pgdogd-mirror pgdogd-tls; do
 		if [[ -n ${PGD_ERR[$t]:-} && " $BENCH_TARGETS " == *" $t "* ]]; then
 			log "ERROR: $t was not benchmarked: ${PGD_ERR[$t]}"
 		fi

@@ -2,7 +2,9 @@
 # shellcheck shell=bash
 
 ALL_CASES="select-simple-c16 select-extended-c16 select-prepared-c16 select-simple-c200 tpcb-c16 connect-c8 idle-clients"
-ALL_TARGETS="direct pgbouncer pgdogd pgdogd-mirror"
+ALL_TARGETS="direct pgbouncer pgdogd pgdogd-mirror pgbouncer-tls pgdogd-tls"
+# DEFAULT_TARGETS is what runs without BENCH_TARGETS: the -tls targets are asked for by name.
+DEFAULT_TARGETS="direct pgbouncer pgdogd pgdogd-mirror"
 
 # case_args prints the pgbench arguments of case $1 (without -n -j -T and connection options).
 # idle-clients is not a pgbench case (see perf/lib/idle.sh) and prints nothing.
@@ -28,13 +30,15 @@ case_seconds() {
 	esac
 }
 
-# target_endpoint sets T_PORT, T_PID (empty for direct) and T_ERR (why it cannot run) for target $1.
+# target_endpoint sets T_PORT, T_PID (empty for direct), T_ERR (why it cannot run) and CLIENT_ENV
+# (pgbench's environment, see client_env) for target $1.
 target_endpoint() {
 	T_PORT="" T_PID="" T_ERR=""
+	client_env "$1"
 	case $1 in
 	direct) T_PORT=${PG_PORTS[main]} ;;
-	pgbouncer) T_PORT=${PGB_PORT:-} T_PID=${PGB_PID:-} ;;
-	pgdogd | pgdogd-mirror) T_PORT=${PGD_PORT[$1]:-} T_PID=${PGD_PID[$1]:-} T_ERR=${PGD_ERR[$1]:-} ;;
+	pgbouncer | pgbouncer-tls) T_PORT=${PGB_PORT[$1]:-} T_PID=${PGB_PID[$1]:-} ;;
+	pgdogd | pgdogd-mirror | pgdogd-tls) T_PORT=${PGD_PORT[$1]:-} T_PID=${PGD_PID[$1]:-} T_ERR=${PGD_ERR[$1]:-} ;;
 	esac
 	if [[ -z $T_ERR && -n $T_PID ]] && ! pid_alive "$T_PID"; then
 		T_ERR="$1 (pid $T_PID) is no longer running"
@@ -44,7 +48,7 @@ target_endpoint() {
 
 # expected_fail tells whether a FAIL of case $1 on target $2 is a known limitation of that
 # target rather than a broken run: PgBouncer 1.18 has no prepared statements in transaction
-# mode (pgbench -M prepared: "prepared statement "P_0" already exists").
+# mode (pgbench -M prepared: "prepared statement "P_0" already exists"), over TLS or not.
 expected_fail() {
-	[[ $2 == pgbouncer && $1 == select-prepared-* ]]
+	[[ $2 == pgbouncer* && $1 == select-prepared-* ]]
 }

@@ -4,6 +4,7 @@
 # Instances (each its own process, config dir $WORK/<instance>, port, pid):
 #   pgdogd         plain transaction pooling of cluster main (the "pgdogd" target);
 #   pgdogd-mirror  the same, mirroring every transaction to cluster mirror (the "pgdogd-mirror" target);
+#   pgdogd-tls     the same as pgdogd, clients only over TLS (tls_client_required; the "pgdogd-tls" target);
 #   pgdogd-idle    md5 client auth, for the idle-clients case.
 
 # PGDOGD_ERROR holds why the pgdogd binary is unavailable (empty when it built).
@@ -30,9 +31,13 @@ pgdogd_build() {
 
 # pgdogd_config writes pgdog.toml and users.toml of instance $1 into $WORK/$1.
 pgdogd_config() {
-	local inst=$1 dir=$WORK/$1 auth=scram
+	local inst=$1 dir=$WORK/$1 auth=scram tls=""
 	mkdir -p "$dir"
 	[[ $inst == pgdogd-idle ]] && auth=md5
+	if is_tls_target "$inst"; then
+		tls_cert
+		tls=$(printf 'tls_certificate = "%s"\ntls_private_key = "%s"\ntls_client_required = true' "$TLS_CERT" "$TLS_KEY")
+	fi
 	cat >"$dir/pgdog.toml" <<EOF
 [general]
 host = "127.0.0.1"
@@ -43,6 +48,7 @@ pooler_mode = "transaction"
 auth_type = "$auth"
 mirror_queue = $MIRROR_QUEUE
 mirror_exposure = 1.0
+$tls
 
 [[databases]]
 name = "bench"
@@ -113,14 +119,20 @@ pgdogd_start() {
 		stop_pid "$pid" TERM
 		return 1
 	fi
-	if ! out=$(PGPASSWORD=bench_pw timeout 15 "$(pg_tool psql)" -X -Atc 'SELECT 1' \
+	client_env "$inst"
+	if ! out=$(env "${CLIENT_ENV[@]}" timeout 15 "$(pg_tool psql)" -X -Atc 'SELECT 1' \
 		-h 127.0.0.1 -p "${PGD_PORT[$inst]}" -U bench bench 2>&1) || [[ $out != 1 ]]; then
 		pgdogd_fail "$inst" "SELECT 1 through $inst failed: $out"
 		stop_pid "$pid" TERM
 		return 1
 	fi
+	if is_tls_target "$inst" && ! tls_check "$inst" "${PGD_PORT[$inst]}"; then
+		pgdogd_fail "$inst" "$TLS_ERR"
+		stop_pid "$pid" TERM
+		return 1
+	fi
 	PGD_PID[$inst]=$pid
-	log "$inst pid $pid listens on 127.0.0.1:${PGD_PORT[$inst]} ($PGDOGD_BIN)"
+	log "$inst pid $pid listens on 127.0.0.1:${PGD_PORT[$inst]} ($PGDOGD_BIN)${TLS_SESSION[$inst]:+, TLS: ${TLS_SESSION[$inst]}}"
 }
 
 # pgdogd_admin runs admin console command $2 on instance $1; prints rows as unaligned |-separated lines.

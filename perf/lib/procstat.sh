@@ -13,6 +13,21 @@ proc_cpu_ticks() {
 	echo $((f[11] + f[12]))
 }
 
+# proc_sys_ticks prints stime (field 15 of /proc/PID/stat: CPU in the kernel, in clock ticks) of pid $1.
+proc_sys_ticks() {
+	local stat f
+	{ stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+	stat=${stat##*) }
+	read -r -a f <<<"$stat"
+	echo "${f[12]}"
+}
+
+# box_cpu_ticks prints "all busy" CPU ticks of the whole machine (first line of /proc/stat;
+# busy is everything but idle and iowait).
+box_cpu_ticks() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, t - $5 - $6; exit }' /proc/stat
+}
+
 # proc_reset_peak resets VmHWM of pid $1 (writing 5 to clear_refs) so the next reading is
 # the peak of one run; prints "run" when done, "process" when the peak stays since start.
 proc_reset_peak() {

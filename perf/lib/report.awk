@@ -28,8 +28,17 @@ function goal(name, v, op, lim,   verdict) {
 	verdict = (op == "ge" ? v >= lim : v <= lim) ? "met" : "MISSED"
 	printf "  %-58s %10.2f  %s (goal %s %s)\n", name, v, verdict, op == "ge" ? ">=" : "<=", lim
 }
-BEGIN { nt = split("direct pgbouncer pgdogd pgdogd-mirror", targets, " "); for (i = 1; i <= nt; i++) seen_t[targets[i]] = 1 }
-jget($0, "type") == "meta" { cpu_model = jget($0, "cpu"); nproc = jget($0, "nproc"); kernel = jget($0, "kernel") }
+# pgb is the PgBouncer target a pgdogd target t is compared with: over TLS for a -tls target.
+function pgb(t) { return t ~ /-tls$/ ? "pgbouncer-tls" : "pgbouncer" }
+# plain is the target without TLS of a -tls target t.
+function plain(t) { sub(/-tls$/, "", t); return t }
+BEGIN { nt = split("direct pgbouncer pgdogd pgdogd-mirror pgbouncer-tls pgdogd-tls", targets, " "); for (i = 1; i <= nt; i++) seen_t[targets[i]] = 1 }
+jget($0, "type") == "meta" { cpu_model = jget($0, "cpu"); nproc = jget($0, "nproc"); kernel = jget($0, "kernel"); tls_meta = jget($0, "tls") }
+jget($0, "type") == "syscalls" {
+	sc_t[++nsc] = jget($0, "target"); sc_txns[nsc] = jget($0, "txns"); sc_total[nsc] = jget($0, "calls_total")
+	sc_calls[nsc] = jget($0, "calls"); sc_secs = jget($0, "seconds")
+	next
+}
 jget($0, "type") == "idle" {
 	nidle++
 	if (jget($0, "status") != "ok") { fails[++nf] = "idle-clients round " jget($0, "round") ": " jget($0, "reason"); idle_bad++; next }
@@ -48,7 +57,7 @@ jget($0, "type") == "run" {
 		next
 	}
 	add(tps, k, jget($0, "tps")); add(lat, k, jget($0, "latency_ms")); add(cpu, k, jget($0, "cpu_us_per_txn"))
-	add(p99, k, jget($0, "latency_p99_ms"))
+	add(p99, k, jget($0, "latency_p99_ms")); add(csys, k, jget($0, "cpu_sys_us_per_txn"))
 	r = jget($0, "peak_rss_kb"); if (r != "" && r + 0 > rss[k]) rss[k] = r + 0
 	if (jget($0, "mirrored") != "") { mir[k] += jget($0, "mirrored"); mdrop[k] += jget($0, "mirror_dropped"); hasmir[k] = 1 }
 }
@@ -66,13 +75,13 @@ END {
 		for (j = 1; j <= nt; j++) {
 			t = targets[j]; k = c SUBSEP t
 			if (!(k in runs) || failed[k]) continue
-			pg = (t ~ /^pgdogd/)
+			pg = (t ~ /^pgdogd/); b = pgb(t)
 			printf row, c, t, fmt(mt[k], "%.0f"), fmt(median(lat[k]), "%.3f"), fmt(median(p99[k]), "%.3f"), fmt(mc[k], "%.1f"),
 				(rss[k] ? sprintf("%.1f", rss[k] / 1024) : "-"),
-				(pg && ok(c, "pgbouncer") ? ratio(mt[k], mt[c SUBSEP "pgbouncer"]) : "-"),
+				(pg && ok(c, b) ? ratio(mt[k], mt[c SUBSEP b]) : "-"),
 				(pg && ok(c, "direct") ? ratio(mt[k], mt[c SUBSEP "direct"]) : "-"),
-				(pg && ok(c, "pgbouncer") ? ratio(mc[k], mc[c SUBSEP "pgbouncer"]) : "-"),
-				(t == "pgdogd-mirror" && ok(c, "pgdogd") ? ratio(mc[k], mc[c SUBSEP "pgdogd"]) : "-"),
+				(pg && ok(c, b) ? ratio(mc[k], mc[c SUBSEP b]) : "-"),
+				(t ~ /^pgdogd-(mirror|tls)$/ && ok(c, "pgdogd") ? ratio(mc[k], mc[c SUBSEP "pgdogd"]) : "-"),
 				(hasmir[k] ? mir[k] : "-"), (hasmir[k] ? mdrop[k] : "-")
 		}
 	}
@@ -80,6 +89,41 @@ END {
 		print ""
 		print "failed runs:"
 		for (i = 1; i <= nf; i++) print "  " fails[i]
+	}
+	ntls = 0
+	for (i = 1; i <= nc; i++) {
+		c = cases[i]
+		for (j = 1; j <= nt; j++) {
+			t = targets[j]
+			if (t !~ /-tls$/ || !ok(c, t) || !ok(c, plain(t))) continue
+			if (!ntls++) {
+				print ""
+				printf "TLS: pgbench with PGSSLMODE=require%s; each -tls target against the same proxy in plaintext:\n", tls_meta != "" ? " (" tls_meta ")" : ""
+				printf "  %-20s %-13s %9s %9s %12s %16s\n", "case", "target", "TPS/plain", "CPU/plain", "+CPU us/txn", "of which kernel"
+			}
+			k = c SUBSEP t; kp = c SUBSEP plain(t); s1 = median(csys[k]); s0 = median(csys[kp])
+			printf "  %-20s %-13s %9s %9s %+12.1f %16s\n", c, t, ratio(mt[k], mt[kp]), ratio(mc[k], mc[kp]), mc[k] - mc[kp],
+				(s1 != "" && s0 != "" ? sprintf("%+.1f", s1 - s0) : "-")
+		}
+	}
+	if (nsc) {
+		print ""
+		printf "syscalls per transaction (strace -c -f on the proxy during %s s of pgbench -S -M simple -c 16; strace slows the proxy, so its TPS there means nothing):\n", sc_secs
+		for (i = 1; i <= nsc; i++) {
+			if (sc_txns[i] + 0 <= 0) continue
+			n = split(sc_calls[i], parts, " "); line = ""
+			for (j = 1; j <= n; j++) { split(parts[j], kv, "="); split(kv[2], ce, ":"); nm[j] = kv[1]; cl[j] = ce[1] + 0; er[j] = ce[2] + 0 }
+			for (j = 2; j <= n; j++) {
+				for (m = j; m > 1 && cl[m] > cl[m - 1]; m--) {
+					x = cl[m]; cl[m] = cl[m - 1]; cl[m - 1] = x; x = nm[m]; nm[m] = nm[m - 1]; nm[m - 1] = x; x = er[m]; er[m] = er[m - 1]; er[m - 1] = x
+				}
+			}
+			for (j = 1; j <= n && j <= 8; j++) {
+				if (cl[j] / sc_txns[i] < 0.01) break
+				line = line (j > 1 ? ", " : "") sprintf("%s %.2f", nm[j], cl[j] / sc_txns[i]) (er[j] > 0 ? sprintf(" (%.2f failed)", er[j] / sc_txns[i]) : "")
+			}
+			printf "  %-13s %6.2f  %s\n", sc_t[i], sc_total[i] / sc_txns[i], line
+		}
 	}
 	if (nidle && irss[1] != "") {
 		print ""

@@ -5,11 +5,11 @@
 CURRENT_PID=""
 
 # run_pgbench runs pgbench for case args $1 against port $2 for $4 seconds, output to file $3,
-# with per-transaction logs under prefix $5; returns its exit code.
+# with per-transaction logs under prefix $5, in environment CLIENT_ENV; returns its exit code.
 run_pgbench() {
 	local args=$1 port=$2 out=$3 secs=$4 prefix=$5 rc=0
 	# shellcheck disable=SC2086 # args is a word list by design
-	PGPASSWORD=bench_pw timeout -k 5 $((secs + 60)) "$(pg_tool pgbench)" -n -j 2 \
+	env "${CLIENT_ENV[@]}" timeout -k 5 $((secs + 60)) "$(pg_tool pgbench)" -n -j 2 \
 		-T "$secs" $args -l --log-prefix="$prefix" -h 127.0.0.1 -p "$port" -U bench bench >"$out" 2>&1 &
 	CURRENT_PID=$!
 	wait "$CURRENT_PID" || rc=$?
@@ -52,14 +52,14 @@ mirror_after() {
 
 # run_one measures case $1, round $2, target $3 and appends its JSON line. Returns 1 on FAIL.
 run_one() {
-	local c=$1 round=$2 target=$3 args out rc=0 ticks0="" t0 secs
+	local c=$1 round=$2 target=$3 args out rc=0 ticks0="" sys0="" t0 secs box0 box1
 	args=$(case_args "$c")
 	secs=$(case_seconds "$c")
 	out=$WORK/runs/$c.r$round.$target.log
 	P_TXNS=- P_FAILED=- P_LAT=- P_TPS=- P_CONN=- P_ABORT=0 P_P99=""
-	M_CPU_US="" M_CPU_PCT="" M_RSS="" M_RSS_SCOPE="" MIR0="" M_MIRRORED="" M_DROPPED="" M_MERRORS=""
+	M_CPU_US="" M_CPU_SYS_US="" M_CPU_PCT="" M_BOX_PCT="" M_RSS="" M_RSS_SCOPE="" MIR0="" M_MIRRORED="" M_DROPPED="" M_MERRORS=""
 	target_endpoint "$target"
-	log "start  $c round $round $target: pgbench -n -j 2 -T $secs $args"
+	log "start  $c round $round $target: pgbench -n -j 2 -T $secs $args$(is_tls_target "$target" && echo " (PGSSLMODE=require)")"
 	if [[ -n $T_ERR ]]; then
 		R_STATUS=FAIL R_REASON=$T_ERR rc=null
 	else
@@ -68,14 +68,19 @@ run_one() {
 		if [[ -n $T_PID ]]; then
 			M_RSS_SCOPE=$(proc_reset_peak "$T_PID")
 			ticks0=$(proc_cpu_ticks "$T_PID")
+			sys0=$(proc_sys_ticks "$T_PID")
 		fi
 		t0=$(now_ns)
+		box0=$(box_cpu_ticks)
 		run_pgbench "$args" "$T_PORT" "$out" "$secs" "$WORK/txlog/$c.r$round.$target" || rc=$?
+		box1=$(box_cpu_ticks)
+		M_BOX_PCT=$(awk -v a="$box0" -v b="$box1" 'BEGIN { split(a, x, " "); split(b, y, " ")
+			if (y[1] > x[1]) printf "%.1f", 100 * (y[2] - x[2]) / (y[1] - x[1]) }')
 		mirror_after "$target"
 		parse_pgbench "$out"
 		P_P99=$(latency_p99 "$WORK/txlog/$c.r$round.$target")
 		run_verdict "$rc" "$out"
-		[[ -n $ticks0 ]] && measure_after "$T_PID" "$ticks0" "$t0"
+		[[ -n $ticks0 ]] && measure_after "$T_PID" "$ticks0" "$t0" "$sys0"
 		if [[ -n $T_PID ]] && ! pid_alive "$T_PID"; then
 			R_STATUS=FAIL R_REASON="$target exited during the run${R_REASON:+; $R_REASON}"
 		fi
