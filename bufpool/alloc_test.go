@@ -2,6 +2,7 @@
 
 // alloc_test.go checks that the steady state allocates nothing and that pools reuse buffers
 // (the race detector makes sync.Pool drop items at random, so these run without it).
+
 package bufpool
 
 import (

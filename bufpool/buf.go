@@ -1,4 +1,5 @@
 // buf.go holds Buf, a pooled byte buffer shared by reference count.
+
 package bufpool
 
 import "sync/atomic"

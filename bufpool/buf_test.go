@@ -1,4 +1,5 @@
 // buf_test.go tests size classes, growth, reference counting and misuse panics.
+
 package bufpool
 
 import (

@@ -1,4 +1,5 @@
 // class.go holds the power-of-two size classes and their pools.
+
 package bufpool
 
 import (

@@ -1,4 +1,5 @@
 // idle.go holds ReleaseIdle, which gives the memory of idle pooled buffers back to the OS.
+
 package bufpool
 
 import (

@@ -1,4 +1,5 @@
 // idle_test.go checks that ReleaseIdle gives the memory of idle pooled buffers back to the OS.
+
 package bufpool
 
 import (

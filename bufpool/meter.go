@@ -1,4 +1,5 @@
 // meter.go holds Meter, a byte budget that metered buffers are charged to by capacity.
+
 package bufpool
 
 import "sync/atomic"

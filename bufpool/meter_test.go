@@ -1,4 +1,5 @@
 // meter_test.go tests metered buffers: the charge of their capacity, its growth, its refusal at the limit and its credit at the last release.
+
 package bufpool
 
 import (

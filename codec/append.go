@@ -1,4 +1,5 @@
 // Low-level helpers shared by the message builders.
+
 package codec
 
 import (

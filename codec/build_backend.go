@@ -1,4 +1,5 @@
 // Builders for the backend messages the proxy sends to its clients.
+
 package codec
 
 import "encoding/binary"

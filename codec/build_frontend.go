@@ -1,4 +1,5 @@
 // Builders for frontend messages: what the proxy sends to servers, and test clients.
+
 package codec
 
 import "encoding/binary"

@@ -1,4 +1,5 @@
 // Builders round-tripped through pgproto3, and pgproto3's encodings parsed by the codec.
+
 package codec
 
 import (

@@ -1,4 +1,5 @@
 // Sentinel errors returned by the frame and startup parsers.
+
 package codec
 
 import (

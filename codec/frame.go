@@ -1,4 +1,5 @@
 // In-place framing of typed protocol messages (type byte + int32 length).
+
 package codec
 
 import "encoding/binary"

@@ -1,4 +1,5 @@
 // Tests of NextFrame and Body.
+
 package codec
 
 import (

@@ -1,4 +1,5 @@
 // Fuzz tests of the frame and startup parsers (seed corpus in testdata/fuzz).
+
 package codec
 
 import (

@@ -1,4 +1,5 @@
 // Message type bytes, authentication codes and transaction status bytes.
+
 package codec
 
 // Frontend (client to server) message types. The same letter can mean a

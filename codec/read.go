@@ -1,4 +1,5 @@
 // Zero-allocation readers for the few backend frames the proxy inspects.
+
 package codec
 
 import "bytes"

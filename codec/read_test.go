@@ -1,4 +1,5 @@
 // Tests of the backend frame readers.
+
 package codec
 
 import (

@@ -1,4 +1,5 @@
 // SQLSTATE codes the proxy puts in the errors it sends.
+
 package codec
 
 // SQLSTATE codes (PostgreSQL Appendix A) used by the proxy.

@@ -1,4 +1,5 @@
 // Parsing of untyped startup-phase packets (StartupMessage, SSL/GSSENC and cancel requests).
+
 package codec
 
 import (

@@ -1,4 +1,5 @@
 // Tests of ParseStartup and the Startup helpers.
+
 package codec
 
 import (

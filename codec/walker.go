@@ -1,4 +1,5 @@
 // walker.go holds Walker, the one streaming reader of typed frames that every reader of the protocol shares.
+
 package codec
 
 // TypeSet is a set of message type bytes. The zero value is empty.

@@ -1,4 +1,5 @@
 // Tests of Walker: frames split across buffers at every offset, held-back whole frames, errors.
+
 package codec
 
 import (

@@ -1,5 +1,6 @@
 // accept.go holds pgdogd's own accept loop: it owns the listening socket,
 // survives running out of descriptors, and hands each connection to an event loop.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // admin.go holds the admin console: a virtual database answering SHOW, SET, RELOAD and friends over simple queries.
+
 package engine
 
 import (

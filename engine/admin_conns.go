@@ -1,4 +1,5 @@
 // admin_conns.go holds SHOW CLIENTS and SHOW SERVERS: one row per connection, read on the connection's own loop.
+
 package engine
 
 import (

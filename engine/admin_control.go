@@ -1,4 +1,5 @@
 // admin_control.go holds the console's commands that act: PAUSE, RESUME, RECONNECT, RELOAD and SHUTDOWN.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // admin_loops.go holds the race-free reading of loop-owned state: a function run on every loop, its results gathered with a timeout.
+
 package engine
 
 import (

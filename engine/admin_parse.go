@@ -1,4 +1,5 @@
 // admin_parse.go holds the admin console's parser: a query's text into commands, on top of codec/sqlscan's lexer.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // admin_parse_test.go holds the tests of the admin console's parser: table tests, answers of runAdmin, and FuzzAdminParse.
+
 package engine
 
 import (

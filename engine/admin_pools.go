@@ -1,4 +1,5 @@
 // admin_pools.go holds the per-pool view that SHOW POOLS and the metrics share: counts under the pool's lock plus counts read on the loops.
+
 package engine
 
 import (

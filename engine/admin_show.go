@@ -1,4 +1,5 @@
 // admin_show.go holds the console's SHOW commands about pools, traffic, settings, mirrors and lists.
+
 package engine
 
 import (

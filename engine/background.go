@@ -1,4 +1,5 @@
 // background.go holds the console's and the metrics' engine-wide state, and the services Run starts beside the loops.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // backpressure.go holds the pause of a server's reads while its client is slow to take what was sent.
+
 package engine
 
 import (

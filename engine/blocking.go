@@ -1,4 +1,5 @@
 // blocking.go holds a pool's blocking connections: mirror connections, driven by replay goroutines instead of loops.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // cancel.go holds the client registry keyed by the backend keys pgdogd hands out, and cancel forwarding.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // client.go holds a client connection: its state, its request path toward the server, and its end.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // dial.go holds the opening of server connections: dial, authenticate, enroll on a loop.
+
 package engine
 
 import (

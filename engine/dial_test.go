@@ -1,4 +1,5 @@
 // dial_test.go tests that a server socket from connect is wholly pgdogd's: no reader of pgconn's is left on it.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // edge_test.go drives the network edge through fake connections: the client timeouts, refused startups, and the accept loop's back-off.
+
 package engine
 
 import (

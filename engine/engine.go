@@ -1,4 +1,5 @@
 // engine.go holds the Engine: gnet's event handler, its start and its graceful stop.
+
 package engine
 
 import (

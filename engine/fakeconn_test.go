@@ -1,4 +1,5 @@
 // fakeconn_test.go holds a fake gnet connection and loop, and a harness that runs an Engine's clients and servers on them without sockets.
+
 package engine
 
 import (

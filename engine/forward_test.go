@@ -1,4 +1,5 @@
 // forward_test.go drives the client's request loop and the server's reply loop through fake connections: framing, release, prepared statements and cancel.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // janitor.go holds the periodic upkeep: checkout timeouts, idle_timeout, server_lifetime, min_pool_size.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // lag.go holds a lock-free histogram of mirror replay lag, for percentiles.
+
 package engine
 
 import (

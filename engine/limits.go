@@ -1,4 +1,5 @@
 // limits.go holds the pool settings that change at runtime: how they are read race-free and how SET and RELOAD apply them.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // link.go holds the link: the protocol state of one server connection's conversation and of the client it serves.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // link_test.go holds table tests of the link alone: sync points, own batches, COPY, owed replies, and the transitions it refuses.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // login.go holds the server login with a stored md5 hash, which PostgreSQL's md5 method accepts without the password.
+
 package engine
 
 import (

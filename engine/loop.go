@@ -1,4 +1,5 @@
 // loop.go holds per-event-loop state: the loop's index, its handle and its scratch buffer.
+
 package engine
 
 import (

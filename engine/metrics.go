@@ -1,4 +1,5 @@
 // metrics.go holds the Prometheus endpoint: PgDog's metric names, computed at scrape time and served over HTTP.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // mirror_budget.go holds the process-wide memory budget of mirroring (mirror_memory_limit): its limit, and giving memory back after a burst.
+
 package engine
 
 import (

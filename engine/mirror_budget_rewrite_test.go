@@ -1,4 +1,5 @@
 // mirror_budget_rewrite_test.go tests the rewrite of prepared statements for a mirror when a large frame comes in pieces, as the replay sends it so as not to copy it whole.
+
 package engine
 
 import (

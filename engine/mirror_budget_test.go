@@ -1,4 +1,5 @@
 // mirror_budget_test.go tests mirror_memory_limit: the limit from the configuration and the memory available, the charge of captured transactions and its release, drops for memory, and the trim after a burst.
+
 package engine
 
 import (

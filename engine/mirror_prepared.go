@@ -1,4 +1,5 @@
 // mirror_prepared.go holds the rewrite that makes a captured transaction's prepared statements exist on a mirror connection.
+
 package engine
 
 import (

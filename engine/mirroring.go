@@ -1,4 +1,5 @@
 // mirroring.go holds the mirrors of a pool and the capture of a client's transactions for them.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // mirrorlink.go holds one client's queue to one mirror and the goroutine that replays it.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // params.go holds session parameters: what a client asked for, what a server has, and the SET that reconciles them.
+
 package engine
 
 import (

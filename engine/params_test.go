@@ -1,4 +1,5 @@
 // params_test.go checks the SET statements that bring a server's settings in line with a client's.
+
 package engine
 
 import "testing"

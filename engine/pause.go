@@ -1,4 +1,5 @@
 // pause.go holds a pool's PAUSE, RESUME and RECONNECT: holding new transactions, letting them go, and renewing servers.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // pgmodel_test.go holds pgModel, a small PostgreSQL backend for the fuzzers: prepared statements, portals, transactions, DEALLOCATE and DISCARD ALL.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // pinning.go holds the pinning of a client to its server in transaction mode while the server holds session state that cannot move.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // pool.go holds a pool of server connections for one (user, database) pair: checkout, release, waiters.
+
 package engine
 
 import (

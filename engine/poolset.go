@@ -1,4 +1,5 @@
 // poolset.go holds the set of pools built from a configuration, looked up by (user, database), and its rebuild at RELOAD.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // poolstats.go holds a pool's traffic counters: one shard per loop, folded when read.
+
 package engine
 
 import (

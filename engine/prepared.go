@@ -1,4 +1,5 @@
 // prepared.go holds the prepared statement cache shared by all pools, and the frame surgery it needs.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // prepared_conn.go holds prepared statements per client and per server, and the rewrite of the client's extended-protocol frames.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // prepared_drop.go holds DEALLOCATE and DISCARD ALL sent by clients: the client's and the server's statement views follow what PostgreSQL does.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // prepared_names.go holds the way back from shared statement names to a client's own, for PostgreSQL's error messages.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // prepared_test.go checks the statement cache, the shared names and the first look for DEALLOCATE and DISCARD.
+
 package engine
 
 import (

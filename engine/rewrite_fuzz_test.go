@@ -1,4 +1,5 @@
 // rewrite_fuzz_test.go holds the fuzzers of the prepared statement rewrite: client frames and model server replies split anywhere, with invariants and a differential against a direct session.
+
 package engine
 
 import (

@@ -1,4 +1,5 @@
 // runtime.go holds the settings that change without a restart: SET from the admin console, and RELOAD.
+
 package engine
 
 import (

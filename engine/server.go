@@ -1,4 +1,5 @@
 // server.go holds a server connection: its state, its read path toward the client, and its release.
+
 package engine
 
 import (

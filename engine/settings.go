@@ -1,4 +1,5 @@
 // settings.go holds a client's session settings in transaction mode: what it changed, read back from the server, and put back on any server it gets.
+
 package engine
 
 import (

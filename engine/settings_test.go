@@ -1,4 +1,5 @@
 // settings_test.go checks what marks a statement as changing settings or pinned state, and the reading of the answers pgdogd asks for.
+
 package engine
 
 import (

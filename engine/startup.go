@@ -1,4 +1,5 @@
 // startup.go holds a client's startup: the first packet, authentication, and the greeting after it.
+
 package engine
 
 import (

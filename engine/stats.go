@@ -1,4 +1,5 @@
 // stats.go holds the engine-wide counters of rare events (connects, failures, migrations, pauses).
+
 package engine
 
 import "sync/atomic"

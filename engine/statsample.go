@@ -1,4 +1,5 @@
 // statsample.go holds the periodic samples of pool counters that SHOW STATS's averages are computed from.
+
 package engine
 
 import (

@@ -1,6 +1,7 @@
 // timeouts.go holds the client timeouts (client_login_timeout,
 // client_idle_timeout, client_idle_in_transaction_timeout), checked by a
 // sweep on each loop.
+
 package engine
 
 import (

@@ -5,6 +5,7 @@
 // A TLS client costs two relay goroutines and a socketpair besides its
 // socket: the loop reads and writes plaintext on the pair exactly as on a
 // TCP client, so pooling, forwarding and every test are the same.
+
 package engine
 
 import (

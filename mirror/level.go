@@ -1,4 +1,5 @@
 // level.go holds the classification of a captured transaction as DML or DDL, for a mirror's level setting.
+
 package mirror
 
 import (

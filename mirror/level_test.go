@@ -1,4 +1,5 @@
 // level_test.go checks the classification of captured transactions as DML or DDL.
+
 package mirror
 
 import (

@@ -1,4 +1,5 @@
 // memlimit.go holds the bound of mirroring's memory: the memory the machine or the process's cgroup has, read from /proc and /sys.
+
 package mirror
 
 import (

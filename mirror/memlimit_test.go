@@ -1,4 +1,5 @@
 // memlimit_test.go checks the reading of the memory available (cgroup v2 and v1 limits, MemTotal) from fake files, and the limit it gives mirroring.
+
 package mirror
 
 import (

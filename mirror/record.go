@@ -1,4 +1,5 @@
 // record.go holds the layout of a captured transaction: timed requests, back to back in one buffer.
+
 package mirror
 
 import (

@@ -1,4 +1,5 @@
 // replay.go holds the replay of one captured transaction on a destination connection, with its timing.
+
 package mirror
 
 import (

@@ -1,4 +1,5 @@
 // replay_test.go checks record encoding, the replay of captured transactions against a scripted destination, and its timeout.
+
 package mirror
 
 import (

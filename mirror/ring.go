@@ -1,4 +1,5 @@
 // ring.go holds Ring, a bounded lock-free single-producer single-consumer queue.
+
 package mirror
 
 import "sync/atomic"

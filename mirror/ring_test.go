@@ -1,4 +1,5 @@
 // ring_test.go tests Ring: order, edges, limits, close, wake-ups, and concurrent and seeded wake-up stress runs.
+
 package mirror
 
 import (

@@ -1,4 +1,5 @@
 // bufpool_timing_test.go benchmarks pooled buffers: get/release and fan-out to mirrors.
+
 package perf
 
 import (

@@ -1,4 +1,5 @@
 // fakepg_test.go holds a minimal in-process PostgreSQL backend that answers every Query with one canned reply.
+
 package perf
 
 import (

@@ -1,6 +1,7 @@
 //go:build !race
 
 // forward_alloc_test.go asserts that forwarding allocates nothing per message in steady state.
+
 package perf
 
 import (

@@ -1,4 +1,5 @@
 // forward_timing_test.go benchmarks one request's round trip through the engine's forwarding path.
+
 package perf
 
 import (

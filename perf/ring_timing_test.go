@@ -1,4 +1,5 @@
 // ring_timing_test.go benchmarks the mirror queue: push/pop in one goroutine and across two.
+
 package perf
 
 import (

@@ -1,4 +1,5 @@
 // Helpers of the admin console tests: logging in, running commands and reading their rows by column.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // admin_injection_test.go holds the admin console's injection tests: quoted text that must stay one command.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Admin console against a running pool: every SHOW, SET, RELOAD, PAUSE/RESUME, RECONNECT, SHUTDOWN and the console's errors.
+
 package testsuite
 
 import (

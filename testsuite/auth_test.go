@@ -1,4 +1,5 @@
 // Client authentication through pgdogd: auth types, wrong and unknown credentials, password forms.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Backpressure: a client that reads a large result slowly does not make pgdogd buffer it, and others are unaffected.
+
 package testsuite
 
 import (

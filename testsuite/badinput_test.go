@@ -1,4 +1,5 @@
 // Malformed client input: bad frame lengths and garbage get 08P01 and a close; SSLRequest gets 'N'.
+
 package testsuite
 
 import (

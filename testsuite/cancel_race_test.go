@@ -1,4 +1,5 @@
 // A CancelRequest only ever cancels its sender's query: clients cancelling their own short queries never hit other clients sharing the pool.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Query cancellation through pgdogd: pgx CancelRequest, context cancel, psql, made-up keys.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Client helpers: connection strings and connections for pgx v5 and lib/pq, and psql/pgbench runs.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Many clients over a small pool: 500 concurrent clients share 10 servers and all succeed.
+
 package testsuite
 
 import (

@@ -34,7 +34,7 @@ const (
 // Alice authenticates to PostgreSQL with SCRAM-SHA-256 and owns TestDatabase.
 var Alice = Login{User: "alice", Password: "alice_pw", Database: TestDatabase}
 
-// Bob's password is stored as an md5 hash and pg_hba makes him use md5.
+// Bob logs in to PostgreSQL with md5: his password is stored as an md5 hash.
 var Bob = Login{User: "bob", Password: "bob_pw", Database: TestDatabase}
 
 // Super is the cluster's superuser on TestDatabase.

@@ -1,4 +1,5 @@
 // DEALLOCATE and DISCARD keep pgdogd's prepared statement cache exact: psycopg's rollback and rotation, multi-statement queries, and a differential against PostgreSQL.
+
 package testsuite
 
 import (

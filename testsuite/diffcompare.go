@@ -1,4 +1,5 @@
 // Differential protocol test: comparing two transcripts message by message, the leak check and readable renderings.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Differential protocol test: the coverage summary of generated scripts (units, messages, splits, leaves).
+
 package testsuite
 
 import (

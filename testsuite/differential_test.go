@@ -1,4 +1,5 @@
 // Differential protocol test: the same scripted clients against PostgreSQL directly and through pgdogd must receive the same messages.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Differential protocol test: the seeded script generator's core (units, splits, leaves, statement templates).
+
 package testsuite
 
 import (

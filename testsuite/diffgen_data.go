@@ -1,4 +1,5 @@
 // Differential protocol test: generator units for COPY in and out, large frames and split sweeps.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Differential protocol test: generator units for prepared statements (named, unnamed, Close, DEALLOCATE, DISCARD ALL).
+
 package testsuite
 
 import (

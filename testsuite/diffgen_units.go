@@ -1,4 +1,5 @@
 // Differential protocol test: generator units for simple queries, pipelines, Flush, transactions and leaving clients.
+
 package testsuite
 
 import (

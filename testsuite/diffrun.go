@@ -1,4 +1,5 @@
 // Differential protocol test: the runner that plays scripts concurrently against an address and records what each client receives.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Differential protocol test: the script types a generator produces and a runner plays, and the batch builder.
+
 package testsuite
 
 import (

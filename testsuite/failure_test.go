@@ -1,4 +1,5 @@
 // Failures around pgdogd: clients dying mid-transaction, PostgreSQL stopping and coming back.
+
 package testsuite
 
 import (

@@ -1,6 +1,7 @@
 // Descriptor exhaustion: pgdogd under RLIMIT_NOFILE 1024 flooded with 1,500 idle TCP
 // connections keeps its established clients, logs the accept errors, and serves new clients
 // once the flood is gone.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Tests of the harness itself, run against PostgreSQL directly (no proxy involved).
+
 package testsuite
 
 import (

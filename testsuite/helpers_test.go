@@ -1,4 +1,5 @@
 // Small helpers shared by the integration tests.
+
 package testsuite
 
 import (

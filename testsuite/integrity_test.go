@@ -1,4 +1,5 @@
 // Framing integrity: large server errors, large client frames, clients that leave mid-frame; and runPython for testsuite/py.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // TestMain: one PostgreSQL cluster shared by the package's tests, plus shared fixtures.
+
 package testsuite
 
 import (

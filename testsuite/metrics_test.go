@@ -1,4 +1,5 @@
 // Prometheus endpoint: PgDog's metric names with HELP and TYPE, numbers that move with traffic, and promtool's check.
+
 package testsuite
 
 import (

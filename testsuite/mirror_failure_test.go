@@ -1,4 +1,5 @@
 // Mirroring under change and trouble: runtime exposure (SET, RELOAD), a locked mirror, a mirror past mirror_timeout, a stopped mirror.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Mirroring test fixtures: a source and two mirror clusters, the proxy config joining them, and admin-console probes.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // mirror_memory_test.go: mirroring's process-wide memory bound (mirror_memory_limit): a locked mirror under large transactions, pgdogd's RSS, drops for memory, and the memory given back once the mirror recovers.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // mirror_rss_test.go: a series of a process's resident memory (VmRSS) over time, with named marks, for the mirroring memory tests.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Traffic mirroring through pgdogd: completeness, exposure sampling, replay timing and order.
+
 package testsuite
 
 import (

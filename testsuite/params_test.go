@@ -1,4 +1,5 @@
 // Startup parameters through pgdogd: client-set values survive server sharing; ParameterStatus.
+
 package testsuite
 
 import (

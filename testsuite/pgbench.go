@@ -1,4 +1,5 @@
 // PgbenchResult and the parser of pgbench's summary output.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Pinning in transaction mode: session state that cannot move (LISTEN, advisory locks, temp tables, PREPARE, WITH HOLD cursors, roles) keeps its client on its server and never reaches another client.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Transaction pooling through pgdogd: psql, pgbench, pgx exec modes, lib/pq, checkout timeout.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Parse+Sync between transactions (libpq's PQprepare) answers as PostgreSQL does: errors at prepare time, 42P05 for a name in use.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Prepared statements in transaction mode from real clients: pgbench -M prepared, pgx's statement cache, lib/pq and pgconn.
+
 package testsuite
 
 import (

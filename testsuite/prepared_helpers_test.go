@@ -1,4 +1,5 @@
 // Helpers of the prepared statement tests: proxy configs, pgconn shortcuts and a raw pipeline transcript.
+
 package testsuite
 
 import (

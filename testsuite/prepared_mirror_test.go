@@ -1,4 +1,5 @@
 // Prepared statements and mirroring: a mirrored transaction binds a statement prepared while nothing was mirrored.
+
 package testsuite
 
 import (

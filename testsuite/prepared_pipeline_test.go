@@ -1,4 +1,5 @@
 // Prepared statements in a failing pipeline: the answer through pgdogd equals PostgreSQL's own, new or cached on the server.
+
 package testsuite
 
 import (

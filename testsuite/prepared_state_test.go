@@ -1,4 +1,5 @@
 // Prepared statement state: eviction by prepared_statements_limit, SHOW PREPARED, DISCARD ALL per client, session mode.
+
 package testsuite
 
 import (

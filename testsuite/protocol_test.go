@@ -1,4 +1,5 @@
 // Protocol negotiation: a client asking for a newer minor version or unknown _pq_ options is told what pgdogd speaks.
+
 package testsuite
 
 import (

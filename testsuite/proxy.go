@@ -1,4 +1,5 @@
 // Proxy: builds the pgdogd binary, writes its TOML files, runs it and stops it by PID.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // RawConn: a hand-driven protocol client for tests that need to see or send exact frames.
+
 package testsuite
 
 import (

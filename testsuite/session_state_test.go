@@ -1,4 +1,5 @@
 // Session state in transaction mode: no client's settings reach another, RESET returns to the client's own startup values, SET / RESET / SET LOCAL / rollbacks behave as on PostgreSQL.
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Session pooling through pgdogd: session state persists for a client and is reset for the next.
+
 package testsuite
 
 import (

@@ -1,6 +1,7 @@
 // Shutdown edges: a query still running at shutdown_timeout gets 57P01 before the close, and
 // during shutdown an SSLRequest is answered 'N' (or 'S' with TLS) before the startup is
 // refused with 57P03, so that libpq's default sslmode=prefer shows the shutdown message.
+
 package testsuite
 
 import (

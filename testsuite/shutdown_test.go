@@ -1,4 +1,5 @@
 // Graceful shutdown on SIGINT: in-flight transactions finish, new clients are refused, exit 0.
+
 package testsuite
 
 import (

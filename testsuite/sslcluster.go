@@ -1,4 +1,5 @@
 // SSL-only clusters: a Cluster reconfigured to accept TCP connections over TLS only (hostssl).
+
 package testsuite
 
 import (

@@ -1,4 +1,5 @@
 // Startup settings through pgdogd compared with PostgreSQL's own answers: invalid values, ParameterStatus spelling, asyncpg and psycopg 3 clients.
+
 package testsuite
 
 import (

@@ -1,6 +1,7 @@
 // Client timeouts and limits: client_login_timeout against slowloris connections,
 // client_idle_timeout, client_idle_in_transaction_timeout and max_client_connections, with
 // the SQLSTATEs checked against PostgreSQL's own idle timeouts.
+
 package testsuite
 
 import (

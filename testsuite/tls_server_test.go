@@ -1,4 +1,5 @@
 // Mutual TLS toward PostgreSQL: pgdogd presents tls_server_certificate to a server that asks for a client certificate.
+
 package testsuite
 
 import (

@@ -1,6 +1,7 @@
 // TLS on both sides: psql and pgx over TLS (require, verify-full), tls_client_required, mutual
 // TLS, pgdogd to a hostssl-only PostgreSQL (tls_verify), certificates re-read on RELOAD and
 // SIGHUP, direct TLS negotiation; and startProxyExtra, the harness of the network-edge tests.
+
 package testsuite
 
 import (

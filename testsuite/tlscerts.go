@@ -1,5 +1,6 @@
 // TLS fixtures: certificate authorities, server and client certificates made with crypto/x509
 // (no openssl), written as PEM files for pgdogd, PostgreSQL, libpq and pgx.
+
 package testsuite
 
 import (

@@ -1,5 +1,6 @@
 // TLS mode of the whole suite: with PGDOGD_TEST_CLIENT_TLS=1, every pgdogd a test starts
 // serves TLS and its clients (pgx, lib/pq, psql, pgbench) connect with sslmode=require.
+
 package testsuite
 
 import (

@@ -1,4 +1,4 @@
-// main.go is pgdogd's command line: run the pooler, or check a configuration.
+// Command pgdogd is the pooler's command line: run the pooler, or check a configuration.
 package main
 
 import (

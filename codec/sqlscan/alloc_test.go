@@ -2,6 +2,7 @@
 
 // alloc_test.go checks that splitting, tokenizing and ParseDrop allocate nothing
 // (the race detector allocates, so this runs without it).
+
 package sqlscan
 
 import "testing"

@@ -1,4 +1,5 @@
 // drop.go recognises the statements that drop prepared statements: DEALLOCATE and DISCARD ALL.
+
 package sqlscan
 
 import "bytes"

@@ -1,4 +1,5 @@
 // fuzz_test.go holds the fuzz tests of Split, Tokenize and ParseDrop (seed corpus in testdata/fuzz).
+
 package sqlscan
 
 import (

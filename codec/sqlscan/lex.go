@@ -1,4 +1,5 @@
 // lex.go holds the lexer proper: character classes and the end of each kind of lexeme.
+
 package sqlscan
 
 import "bytes"

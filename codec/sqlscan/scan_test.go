@@ -1,4 +1,5 @@
 // scan_test.go holds the table tests of Split, Tokenize, Ident, FirstKeyword and ParseDrop.
+
 package sqlscan
 
 import (

@@ -1,4 +1,5 @@
 // split.go holds the statement iterator over a query text.
+
 package sqlscan
 
 // Statements walks the statements of a query text. The zero value is

@@ -1,4 +1,5 @@
 // tokens.go holds the token iterator over one statement and the helpers that read tokens.
+
 package sqlscan
 
 // TokenKind is the lexical class of a Token.

@@ -1,4 +1,5 @@
 // Benchmark of one full SCRAM-SHA-256 login as the proxy serves it.
+
 package auth
 
 import (

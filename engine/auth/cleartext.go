@@ -1,4 +1,5 @@
 // The cleartext password conversation and the check of a password against each secret kind.
+
 package auth
 
 import (

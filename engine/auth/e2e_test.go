@@ -1,4 +1,5 @@
 // End-to-end tests: real PostgreSQL clients (pgconn, libpq's psql) log in to a loopback server that runs Exchange.
+
 package auth
 
 import (

@@ -1,4 +1,5 @@
 // Sentinel errors returned by an authentication exchange.
+
 package auth
 
 import "errors"

@@ -1,4 +1,5 @@
 // Exchange: one client's authentication conversation, chosen from the method and the secret.
+
 package auth
 
 import (

@@ -1,4 +1,5 @@
 // Tests of Exchange: every method against every secret kind, with right and wrong passwords and unknown users.
+
 package auth
 
 import (

@@ -1,4 +1,5 @@
 // Fuzz test of Exchange.Step with arbitrary message bodies.
+
 package auth
 
 import (

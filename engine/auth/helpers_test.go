@@ -1,4 +1,5 @@
 // Test helpers: decoding the proxy's authentication messages and playing real clients against an Exchange.
+
 package auth
 
 import (

@@ -1,4 +1,5 @@
 // Tests of malformed and out-of-order authentication messages: ErrProtocol, never a panic.
+
 package auth
 
 import (

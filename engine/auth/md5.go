@@ -1,4 +1,5 @@
 // The MD5 password conversation: AuthenticationMD5Password and its PasswordMessage.
+
 package auth
 
 import (

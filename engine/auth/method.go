@@ -1,7 +1,6 @@
 // Method names the client authentication method chosen by the config's auth_type.
-package auth
 
-import "fmt"
+package auth
 
 // Method is the config's auth_type: which conversation the proxy runs with its clients.
 type Method string
@@ -13,15 +12,3 @@ const (
 	MethodPlain Method = "plain" // cleartext password
 	MethodTrust Method = "trust" // no password
 )
-
-// ParseMethod checks a config auth_type value. "scram-sha-256" is accepted as
-// an alias of "scram", as PgBouncer spells it.
-func ParseMethod(s string) (Method, error) {
-	switch Method(s) {
-	case MethodSCRAM, "scram-sha-256":
-		return MethodSCRAM, nil
-	case MethodMD5, MethodPlain, MethodTrust:
-		return Method(s), nil
-	}
-	return "", fmt.Errorf("cannot parse auth_type %q: want scram, md5, plain or trust", s)
-}

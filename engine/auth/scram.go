@@ -1,4 +1,5 @@
 // The SCRAM-SHA-256 conversation over SASL, served by xdg-go/scram with the startup user's keys.
+
 package auth
 
 import (

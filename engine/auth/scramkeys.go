@@ -1,4 +1,5 @@
 // SCRAM-SHA-256 key derivation, verifier parsing and the mock keys of unknown users.
+
 package auth
 
 import (

@@ -1,4 +1,5 @@
 // Secret: a users.toml password (plain, PostgreSQL md5 hash or SCRAM verifier) with its derived keys.
+
 package auth
 
 import (

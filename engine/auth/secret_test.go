@@ -1,4 +1,5 @@
 // Tests of ParseSecret: kinds, real PostgreSQL secrets, derived keys and malformed verifiers.
+
 package auth
 
 import (
@@ -100,16 +101,5 @@ func TestParseSecretErrors(t *testing.T) {
 		if s, err := ParseSecret("u", p); err == nil {
 			t.Errorf("ParseSecret(%q) = kind %q, want an error", p, s.Kind())
 		}
-	}
-}
-
-func TestParseMethod(t *testing.T) {
-	for in, want := range map[string]Method{"scram": MethodSCRAM, "scram-sha-256": MethodSCRAM, "md5": MethodMD5, "plain": MethodPlain, "trust": MethodTrust} {
-		if got, err := ParseMethod(in); err != nil || got != want {
-			t.Errorf("ParseMethod(%q) = %q, %v", in, got, err)
-		}
-	}
-	if _, err := ParseMethod("cert"); err == nil {
-		t.Error("ParseMethod(cert) succeeded")
 	}
 }

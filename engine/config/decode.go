@@ -1,4 +1,5 @@
 // Typed decoding of TOML tables into config fields, collecting problems and warnings.
+
 package config
 
 import (

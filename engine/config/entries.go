@@ -1,4 +1,5 @@
 // Decoding of the [[databases]], [[mirroring]], [admin] and [[users]] entries.
+
 package config
 
 import (

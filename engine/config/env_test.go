@@ -1,4 +1,5 @@
 // Tests of PGDOG_<KEY> environment overrides of [general].
+
 package config
 
 import (

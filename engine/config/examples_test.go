@@ -1,4 +1,5 @@
 // Tests that the shipped examples/ files load without problems or warnings.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // The [general] section: PgDog's defaults, decoding, PGDOG_<KEY> overrides and checks.
+
 package config
 
 import (

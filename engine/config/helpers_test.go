@@ -1,4 +1,5 @@
 // Test helpers: writing config files to a temporary directory and loading them.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Line numbers of TOML keys, found by scanning the file text (the TOML decoder does not expose them).
+
 package config
 
 import (

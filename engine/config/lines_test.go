@@ -1,4 +1,5 @@
 // Tests of the key line scanner.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Load: reading pgdog.toml and users.toml into a validated Config.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Tests of Load: defaults, override levels, and problems reported with file, line and key.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Tests of [[mirroring]]: resolution from [general], the queue_depth alias and the checks.
+
 package config
 
 import "testing"

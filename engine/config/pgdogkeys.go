@@ -1,4 +1,5 @@
 // PgDog settings that pgdogd accepts for compatibility but does not implement.
+
 package config
 
 import "sort"

@@ -1,4 +1,5 @@
 // Print: the effective configuration as TOML-like text with passwords masked.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Tests of Print: effective values shown, passwords masked.
+
 package config
 
 import (

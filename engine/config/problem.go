@@ -1,4 +1,5 @@
 // Problems found while loading the configuration, and the error that carries them.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Checks across entries: database names, users' databases, pool sizes and mirrors.
+
 package config
 
 import (

@@ -1,5 +1,6 @@
 // bridge.go holds the relay between a TLS connection and a socketpair, whose
 // other end an event loop reads as plaintext.
+
 package tlsedge
 
 import (

@@ -1,4 +1,5 @@
 // dial.go holds the TLS pgdogd logs in to servers with: tls_verify and its files.
+
 package tlsedge
 
 import (

@@ -1,4 +1,5 @@
 // prefix.go holds a connection that first returns bytes already read from it.
+
 package tlsedge
 
 import "net"
