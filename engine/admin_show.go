@@ -72,24 +72,18 @@ func per(d time.Duration, n float64) int64 {
 	return int64(float64(d.Microseconds())/n + 0.5)
 }
 
-// showConfig lists the settings in force; changeable ones take SET.
+// showConfig lists the [general] settings in force; changeable ones take SET.
 func showConfig(e *Engine, args []string) (*resultSet, error) {
 	if err := noArgs("SHOW CONFIG", args); err != nil {
 		return nil, err
 	}
-	cfg := e.cfg.Load()
-	g := &cfg.General
 	rs := &resultSet{cols: []string{"key", "value", "changeable"}}
-	for _, k := range runtimeKeys() {
-		rs.add(k, runtimeSettings[k].get(g), "yes")
-	}
-	for _, kv := range [][2]string{
-		{"host", g.Host}, {"port", strconv.Itoa(g.Port)}, {"workers", strconv.Itoa(g.Workers)},
-		{"pooler_mode", string(g.PoolerMode)}, {"auth_type", g.AuthType}, {"prepared_statements", g.PreparedStatements},
-		{"openmetrics_port", strconv.Itoa(g.OpenmetricsPort)}, {"openmetrics_host", g.OpenmetricsHost},
-		{"openmetrics_namespace", g.OpenmetricsNamespace}, {"max_message_size", strconv.Itoa(g.MaxMessageSize)},
-	} {
-		rs.add(kv[0], kv[1], "no")
+	for _, s := range e.cfg.Load().Settings() {
+		changeable := "no"
+		if s.Runtime {
+			changeable = "yes"
+		}
+		rs.add(s.Key, s.Value, changeable)
 	}
 	return rs, nil
 }

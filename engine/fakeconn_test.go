@@ -208,9 +208,9 @@ type harness struct {
 
 // opts are a harness's settings.
 type opts struct {
-	mode     config.Mode // default transaction
-	prepared string      // prepared_statements; default "extended"
-	size     int         // pool size; default 4
+	mode     config.Mode         // default transaction
+	prepared config.PreparedMode // prepared_statements; default "extended"
+	size     int                 // pool size; default 4
 }
 
 // md5Password is a password in PostgreSQL's md5 form: cheap to parse.

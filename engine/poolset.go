@@ -102,7 +102,7 @@ func dropChangedMirrors(cfg *config.Config, reuse map[poolKey]*pool) {
 			ok := len(want) == len(p.mirrors)
 			for i := 0; ok && i < len(want); i++ {
 				d := p.mirrors[i]
-				ok = d.destDB == want[i].DestinationDB && d.level == want[i].Level &&
+				ok = d.destDB == want[i].DestinationDB && d.level == string(want[i].Level) &&
 					reuse[poolKey{k.user, d.destDB}] == d.dest
 			}
 			if !ok {
@@ -122,7 +122,7 @@ func (ps *poolSet) wireMirrors(cfg *config.Config, fresh []*pool) {
 			if dest == nil {
 				continue // config validation reports it
 			}
-			d := &mirrorDest{source: p, dest: dest, sourceDB: m.SourceDB, destDB: m.DestinationDB, level: m.Level}
+			d := &mirrorDest{source: p, dest: dest, sourceDB: m.SourceDB, destDB: m.DestinationDB, level: string(m.Level)}
 			d.setExposure(m.Exposure)
 			d.queueLen.Store(int64(max(m.QueueLength, 1)))
 			d.maxTxn.Store(int64(cfg.General.MirrorMaxTransactionBytes))

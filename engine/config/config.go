@@ -3,17 +3,9 @@ package config
 
 import "time"
 
-// Mode is a pooler mode: how long a client keeps its server connection.
-type Mode string
-
-// Pooler modes.
-const (
-	ModeTransaction Mode = "transaction" // server connection held for one transaction
-	ModeSession     Mode = "session"     // server connection held for the client's whole session
-)
-
 // General holds pgdog.toml's [general] section after defaults and environment overrides.
-// Times are read from the file in milliseconds.
+// Times are read from the file in milliseconds. Each field's key, default,
+// check and runtime behaviour are declared once, in the registry (keys.go).
 type General struct {
 	Host    string
 	Port    int
@@ -25,9 +17,9 @@ type General struct {
 	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime         time.Duration
 	HealthcheckInterval, HealthcheckTimeout, BanTimeout, ShutdownTimeout time.Duration
 
-	AuthType                string // "scram" (default) | "md5" | "plain" | "trust"
-	PreparedStatements      string // "disabled" | "extended" (default) | "full"
-	PreparedStatementsLimit int    // per server connection; PgDog's default, math.MaxInt64, means no limit
+	AuthType                AuthType     // "scram" (default) | "md5" | "plain" | "trust"
+	PreparedStatements      PreparedMode // "disabled" | "extended" (default) | "full"
+	PreparedStatementsLimit int          // per server connection; PgDog's default, math.MaxInt64, means no limit
 
 	MirrorQueue               int     // default 128
 	MirrorExposure            float64 // default 1.0, within 0..1
@@ -97,7 +89,7 @@ type Mirror struct {
 	SourceDB, DestinationDB string
 	QueueLength             int
 	Exposure                float64
-	Level                   string // "all" (default) | "dml" | "ddl"
+	Level                   MirrorLevel // "all" (default) | "dml" | "ddl"
 }
 
 // Admin is the [admin] section (pgdog.toml, overridden by users.toml's [admin] as PgDog does).

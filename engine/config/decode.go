@@ -12,7 +12,8 @@ import (
 )
 
 // field binds a TOML key to the Go value it fills. ptr is one of *string,
-// *Mode, *int, *bool, *float64 or *time.Duration (read as milliseconds).
+// a pointer to one of the string enumerations (enums.go), *int, *bool,
+// *float64 or *time.Duration (read as milliseconds).
 type field struct {
 	key string
 	ptr any
@@ -143,17 +144,15 @@ func sortedKeys(t map[string]any) []string {
 func assign(ptr any, v any) error {
 	switch p := ptr.(type) {
 	case *string:
-		s, ok := v.(string)
-		if !ok {
-			return typeError("a string", v)
-		}
-		*p = s
+		return assignText(p, v)
 	case *Mode:
-		s, ok := v.(string)
-		if !ok {
-			return typeError("a string", v)
-		}
-		*p = Mode(s)
+		return assignText(p, v)
+	case *AuthType:
+		return assignText(p, v)
+	case *PreparedMode:
+		return assignText(p, v)
+	case *MirrorLevel:
+		return assignText(p, v)
 	case *bool:
 		b, ok := v.(bool)
 		if !ok {
@@ -187,6 +186,17 @@ func assign(ptr any, v any) error {
 	default:
 		panic(fmt.Sprintf("config: unsupported field type %T", ptr))
 	}
+	return nil
+}
+
+// assignText stores a TOML string into a string field or an enumeration;
+// the registry or the entry checks the value.
+func assignText[T ~string](p *T, v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return typeError("a string", v)
+	}
+	*p = T(s)
 	return nil
 }
 
@@ -228,10 +238,8 @@ func describe(v any) string {
 // assignString parses an environment variable's text into ptr.
 func assignString(ptr any, s string) error {
 	switch p := ptr.(type) {
-	case *string:
-		*p = s
-	case *Mode:
-		*p = Mode(s)
+	case *string, *Mode, *AuthType, *PreparedMode, *MirrorLevel:
+		return assign(ptr, s)
 	case *bool:
 		switch strings.ToLower(s) {
 		case "true", "1", "yes", "on":

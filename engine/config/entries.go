@@ -33,7 +33,7 @@ func (c *collector) checkPoolKeys(f *fileTables, path string, present map[string
 			fmt.Sprintf("%d is larger than pool_size %d", minSize, size)))
 	}
 	if present["pooler_mode"] {
-		c.checkOneOf(f.at(path, "pooler_mode"), string(mode), poolerModes)
+		c.check(f.at(path, "pooler_mode"), poolerModes(mode))
 	}
 }
 
@@ -59,8 +59,8 @@ func (c *collector) decodeDatabase(f *fileTables, i int, t map[string]any) Datab
 		d.DatabaseName = d.Name
 	}
 	d.HasMinPoolSize = present["min_pool_size"]
-	c.checkPort(f.at(path, "port"), d.Port, false)
-	c.checkOneOf(f.at(path, "role"), d.Role, roles)
+	c.check(f.at(path, "port"), portNumber(d.Port))
+	c.check(f.at(path, "role"), roles(d.Role))
 	c.checkPoolKeys(f, path, present, d.PoolSize, d.MinPoolSize, d.PoolerMode)
 	return d
 }
@@ -69,7 +69,7 @@ func (c *collector) decodeDatabase(f *fileTables, i int, t map[string]any) Datab
 // exposure come from g. queue_depth is accepted as PgDog's documented name of queue_length.
 func (c *collector) decodeMirror(f *fileTables, i int, t map[string]any, g *General) Mirror {
 	path := entryPath("mirroring", i)
-	m := Mirror{QueueLength: g.MirrorQueue, Exposure: g.MirrorExposure, Level: "all"}
+	m := Mirror{QueueLength: g.MirrorQueue, Exposure: g.MirrorExposure, Level: MirrorAll}
 	present := c.decodeTable(f, path, "mirroring", t, []field{
 		{"source_db", &m.SourceDB}, {"destination_db", &m.DestinationDB},
 		{"queue_length", &m.QueueLength}, {"queue_depth", &m.QueueLength},
@@ -87,9 +87,9 @@ func (c *collector) decodeMirror(f *fileTables, i int, t map[string]any, g *Gene
 		c.add(f.at(path, key).problem(fmt.Sprintf("must be at least 1, got %d", m.QueueLength)))
 	}
 	if present["exposure"] {
-		c.checkExposure(f.at(path, "exposure"), m.Exposure)
+		c.check(f.at(path, "exposure"), exposure(m.Exposure))
 	}
-	c.checkOneOf(f.at(path, "level"), m.Level, mirrorLevels)
+	c.check(f.at(path, "level"), mirrorLevels(m.Level))
 	return m
 }
 

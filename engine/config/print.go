@@ -57,7 +57,7 @@ func (c *Config) Print(w io.Writer) error {
 		p.str("destination_db", m.DestinationDB)
 		p.num("queue_length", m.QueueLength)
 		p.float("exposure", m.Exposure)
-		p.str("level", m.Level)
+		p.str("level", string(m.Level))
 	}
 	p.line("\n[admin]")
 	p.str("name", c.Admin.Name)
@@ -75,49 +75,12 @@ func (c *Config) Print(w io.Writer) error {
 	return nil
 }
 
+// printGeneral prints every [general] key pgdogd implements, in registry order.
 func (c *Config) printGeneral(p *printer) {
-	g := &c.General
 	p.line("\n[general]")
-	p.str("host", g.Host)
-	p.num("port", g.Port)
-	p.num("workers", g.Workers)
-	p.num("default_pool_size", g.DefaultPoolSize)
-	p.num("min_pool_size", g.MinPoolSize)
-	p.str("pooler_mode", string(g.PoolerMode))
-	p.ms("checkout_timeout", g.CheckoutTimeout)
-	p.ms("connect_timeout", g.ConnectTimeout)
-	p.ms("idle_timeout", g.IdleTimeout)
-	p.ms("server_lifetime", g.ServerLifetime)
-	p.ms("healthcheck_interval", g.HealthcheckInterval)
-	p.ms("healthcheck_timeout", g.HealthcheckTimeout)
-	p.ms("ban_timeout", g.BanTimeout)
-	p.ms("shutdown_timeout", g.ShutdownTimeout)
-	p.str("auth_type", g.AuthType)
-	p.str("prepared_statements", g.PreparedStatements)
-	p.num("prepared_statements_limit", g.PreparedStatementsLimit)
-	p.num("mirror_queue", g.MirrorQueue)
-	p.float("mirror_exposure", g.MirrorExposure)
-	p.num("mirror_max_transaction_size", g.MirrorMaxTransactionBytes)
-	p.ms("mirror_timeout", g.MirrorTimeout)
-	p.num("mirror_seed", g.MirrorSeed)
-	p.boolean("pin_session_state", g.PinSessionState)
-	p.num("openmetrics_port", g.OpenmetricsPort)
-	p.str("openmetrics_host", g.OpenmetricsHost)
-	p.str("openmetrics_namespace", g.OpenmetricsNamespace)
-	p.str("tls_certificate", g.TLSCertificate)
-	p.str("tls_private_key", g.TLSPrivateKey)
-	p.boolean("tls_client_required", g.TLSClientRequired)
-	p.str("tls_client_ca_certificate", g.TLSClientCACertificate)
-	p.str("tls_verify", g.TLSVerify)
-	p.str("tls_server_ca_certificate", g.TLSServerCACertificate)
-	p.str("tls_server_certificate", g.TLSServerCertificate)
-	p.str("tls_server_private_key", g.TLSServerPrivateKey)
-	p.ms("client_login_timeout", g.ClientLoginTimeout)
-	p.ms("client_idle_timeout", g.ClientIdleTimeout)
-	p.ms("client_idle_in_transaction_timeout", g.ClientIdleInTransactionTimeout)
-	p.num("max_client_connections", g.MaxClientConnections)
-	p.num("mirror_memory_limit", g.MirrorMemoryLimit)
-	p.num("max_message_size", g.MaxMessageSize)
+	for k := range implementedKeys {
+		k.v.print(p, k.name, &c.General)
+	}
 }
 
 // printDatabase prints one entry; optional keys only when set.
