@@ -54,7 +54,8 @@ type Engine struct {
 	stmts      *stmtCache // prepared statements, shared by every pool
 	// adminSecret is the [admin] password, parsed once.
 	adminSecret auth.Secret
-	adm         adminState // console sessions, stats samples, metrics
+	console     Console         // set by SetConsole
+	sessions    consoleSessions // console clients with a command running
 }
 
 // New builds an Engine from a loaded configuration. Nothing listens yet.
@@ -83,7 +84,6 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		e.maxMsg = 64 << 20
 	}
 	e.clients.init()
-	e.initAdmin()
 	if len(cfg.Mirrors) > 0 {
 		applyMirrorMemory(e, cfg) // logs the limit in force
 	}
@@ -114,12 +114,6 @@ func (e *Engine) Run() error {
 		return fmt.Errorf("cannot make a directory for the loops' socket: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	stopBackground, err := e.startBackground()
-	if err != nil {
-		close(e.stopped)
-		return err
-	}
-	defer stopBackground()
 	go e.janitor()
 	err = gnet.Run(e, "unix://"+filepath.Join(dir, "loops.sock"),
 		gnet.WithMulticore(true),

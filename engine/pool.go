@@ -37,6 +37,7 @@ type poolConfig struct {
 type pool struct {
 	e   *Engine
 	cfg poolConfig
+	id  PoolID // unique in the process
 
 	mu      sync.Mutex
 	idle    [][]*server // per loop, LIFO
@@ -64,7 +65,7 @@ type pool struct {
 }
 
 func newPool(e *Engine, cfg poolConfig) *pool {
-	p := &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops())}
+	p := &pool{e: e, cfg: cfg, id: PoolID(poolIDs.Add(1)), idle: make([][]*server, e.numLoops())}
 	p.stats.shards = make([]statShard, e.numLoops())
 	return p
 }

@@ -3,7 +3,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -101,7 +100,8 @@ func msSetting(key string, zeroOK bool, field func(*config.General) *time.Durati
 	}
 }
 
-func runtimeKeys() []string {
+// RuntimeKeys lists the settings admin SET can change, sorted.
+func RuntimeKeys() []string {
 	keys := make([]string, 0, len(runtimeSettings))
 	for k := range runtimeSettings {
 		keys = append(keys, k)
@@ -109,6 +109,9 @@ func runtimeKeys() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// RuntimeValue is the value of the runtime setting key in g, as SHOW CONFIG prints it.
+func RuntimeValue(g *config.General, key string) string { return runtimeSettings[key].get(g) }
 
 func (e *Engine) eachMirror(f func(*mirrorDest)) {
 	for _, p := range e.pools.Load().list {
@@ -123,13 +126,13 @@ func (e *Engine) eachMirror(f func(*mirrorDest)) {
 func (e *Engine) Set(key, value string) error {
 	rs, ok := runtimeSettings[key]
 	if !ok {
-		return adminErrorf(codec.CodeUndefinedObject, "unknown or read-only setting %q; settable: %s", key, strings.Join(runtimeKeys(), ", "))
+		return errorf(codec.CodeUndefinedObject, "unknown or read-only setting %q; settable: %s", key, strings.Join(RuntimeKeys(), ", "))
 	}
 	e.cfgMu.Lock()
 	defer e.cfgMu.Unlock()
 	cfg := *e.cfg.Load()
 	if err := rs.parse(&cfg.General, value); err != nil {
-		return adminErrorf(codec.CodeInvalidParameterValue, "%v", err)
+		return errorf(codec.CodeInvalidParameterValue, "%v", err)
 	}
 	e.cfg.Store(&cfg)
 	rs.apply(e, &cfg)
@@ -214,5 +217,3 @@ func keepRestartOnly(e *Engine, old, cfg *config.Config) {
 		p.keep()
 	}
 }
-
-func (e *Engine) ctx() context.Context { return context.Background() }
