@@ -4,6 +4,7 @@ package engine
 
 import (
 	"errors"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"net"
 	"time"
 )
@@ -13,8 +14,8 @@ import (
 // has none of a server's loop state: no link, no gnet connection.
 type mirrorConn struct {
 	nc        net.Conn
-	stmts     serverStmts // what it has prepared, as far as pgdogd knows
-	params    params      // its settings, as far as pgdogd knows
+	stmts     serverStmts    // what it has prepared, as far as pgdogd knows
+	params    session.Params // its settings, as far as pgdogd knows
 	created   time.Time
 	idleSince time.Time
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"net"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func (p *pool) dial(target *loopState) {
 // returns the authenticated socket, ready for its first query, with the
 // settings the server reported (PostgreSQL's spelling kept for
 // ParameterStatus).
-func (p *pool) connect() (*loginResult, params, error) {
+func (p *pool) connect() (*loginResult, session.Params, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.connectTimeout())
 	defer cancel()
 	var lr *loginResult
@@ -67,20 +68,20 @@ func (p *pool) connect() (*loginResult, params, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var ps params
+	var ps session.Params
 	for k, v := range lr.params {
-		ps = append(ps, param{name: strings.ToLower(k), display: k, value: v, reported: true})
+		ps = append(ps, session.Param{Name: strings.ToLower(k), Display: k, Value: v, Reported: true})
 	}
 	p.mu.Lock()
 	if p.defs == nil {
-		p.defs = ps.clone()
+		p.defs = ps.Clone()
 	}
 	p.mu.Unlock()
 	return lr, ps, nil
 }
 
 // newServer makes the server of a fresh login, before it is enrolled on a loop.
-func (p *pool) newServer(lr *loginResult, ps params) *server {
+func (p *pool) newServer(lr *loginResult, ps session.Params) *server {
 	s := &server{
 		pool:     p,
 		state:    svConnecting,

@@ -4,6 +4,7 @@ package engine
 
 import (
 	"bytes"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"strings"
 
 	"github.com/pgdogd/pgdogd/codec"
@@ -235,7 +236,7 @@ func validSQL(sql string) bool {
 
 // run executes one statement.
 func (m *pgModel) run(sql string, multi bool) *pgError {
-	if sql == settingsQuery {
+	if sql == session.SettingsQuery {
 		m.reply(codec.MsgCommandComplete, cs("SELECT 0")) // the model keeps no session settings
 		return nil
 	}

@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"github.com/pgdogd/pgdogd/engine/session"
 	"net"
 	"sync/atomic"
 	"time"
@@ -168,9 +169,9 @@ func (s snapshot) Events() []Counter {
 }
 
 func (s snapshot) Pins() []Counter {
-	out := make([]Counter, numPins)
-	for k := range numPins {
-		out[k] = Counter{pinNames[k], s.e.stats.pins[k].Load()}
+	out := make([]Counter, session.NumPins)
+	for k := range session.NumPins {
+		out[k] = Counter{session.PinNames[k], s.e.stats.pins[k].Load()}
 	}
 	return out
 }

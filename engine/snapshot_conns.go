@@ -4,6 +4,7 @@ package engine
 
 import (
 	"crypto/tls"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"time"
 )
 
@@ -16,7 +17,7 @@ func clientInfos(ls *loopState, clients []*client) []ClientInfo {
 		}
 		ci := ClientInfo{User: cl.user, Database: cl.database, State: cl.state.String(),
 			Remote: cl.conn.RemoteAddr(), Local: cl.conn.LocalAddr(), ConnectedAt: cl.connectedAt, RequestAt: cl.txStart,
-			ID: cl.key.pid, Loop: ls.idx, Pinned: pinReasons(cl.pins)}
+			ID: cl.key.pid, Loop: ls.idx, Pinned: session.PinReasons(cl.pins)}
 		if cl.state == clWaiting || cl.state == clParams {
 			cl.pool.mu.Lock()
 			ci.Wait = time.Since(cl.waitStart)
@@ -25,7 +26,7 @@ func clientInfos(ls *loopState, clients []*client) []ClientInfo {
 		if cl.server != nil && cl.server.cancel != nil {
 			ci.Link = cl.server.cancel.pid
 		}
-		ci.ApplicationName, _ = cl.params.get("application_name")
+		ci.ApplicationName, _ = cl.params.Get("application_name")
 		if cl.tls != nil { // the relay's socketpair is not the client's address
 			ci.Remote, ci.Local, ci.TLS = cl.tls.remote, cl.tls.local, tls.VersionName(cl.tls.version)
 		}
