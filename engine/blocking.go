@@ -27,7 +27,7 @@ func (p *pool) openMirror() (*mirrorConn, error) {
 		return nil, err
 	}
 	p.e.stats.serversOpened.Add(1)
-	return &mirrorConn{nc: lr.conn, params: ps, created: time.Now()}, nil
+	return &mirrorConn{nc: lr.Conn, params: ps, created: time.Now()}, nil
 }
 
 // expired reports whether server_lifetime is over.

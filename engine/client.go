@@ -4,6 +4,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/session"
 	"time"
 
@@ -401,7 +402,7 @@ func (cl *client) closeIfIdle() {
 // connectFailed ends a client whose server could not be had.
 func (cl *client) connectFailed(err error) {
 	if cl.state == clWaiting || cl.state == clParams {
-		cl.fatal(codec.CodeConnectionFailure, fmt.Sprintf("cannot connect to database %q: %s", cl.database, clientMessage(err)))
+		cl.fatal(codec.CodeConnectionFailure, fmt.Sprintf("cannot connect to database %q: %s", cl.database, backend.ClientMessage(err)))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/pgdogd/pgdogd/engine/backend"
 	"log/slog"
 	"net"
 	"os"
@@ -42,7 +43,7 @@ type Engine struct {
 	// tlsClients is the TLS configuration clients are served with (nil:
 	// no TLS); tlsServers the one servers are logged in to with.
 	tlsClients atomic.Pointer[tls.Config]
-	tlsServers atomic.Pointer[serverTLS]
+	tlsServers atomic.Pointer[backend.TLS]
 	shutdown   atomic.Bool
 	stopped    chan struct{}
 	booted     chan struct{}
