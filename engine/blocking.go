@@ -4,9 +4,10 @@ package engine
 
 import (
 	"errors"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"net"
 	"time"
+
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // mirrorConn is a destination connection that a mirror replay goroutine

@@ -4,15 +4,15 @@ package engine
 
 import (
 	"fmt"
-	"github.com/pgdogd/pgdogd/engine/backend"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/auth"
+	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // clientState is where a client connection is in its life.

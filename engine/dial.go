@@ -4,12 +4,13 @@ package engine
 
 import (
 	"context"
-	"github.com/pgdogd/pgdogd/engine/backend"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"strings"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/pgdogd/pgdogd/engine/backend"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // dial opens one server for the pool and enrolls it on loop target (any

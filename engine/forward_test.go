@@ -4,7 +4,6 @@ package engine
 
 import (
 	"bytes"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"io"
 	"net"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // want fails when got is not want, showing both streams.

@@ -3,7 +3,6 @@
 package engine
 
 import (
-	"github.com/pgdogd/pgdogd/engine/session"
 	"math"
 	"math/rand/v2"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/bufpool"
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"github.com/pgdogd/pgdogd/mirror"
 )
 

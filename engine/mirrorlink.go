@@ -4,10 +4,10 @@ package engine
 
 import (
 	"errors"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"github.com/pgdogd/pgdogd/mirror"
 )
 

@@ -4,10 +4,10 @@ package engine
 
 import (
 	"bytes"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"strings"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // pgModel answers the frontend frames it is fed as PostgreSQL would, for

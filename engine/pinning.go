@@ -3,9 +3,8 @@
 package engine
 
 import (
-	"github.com/pgdogd/pgdogd/engine/session"
-
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // askPins asks the server which kinds of session state it holds, when its

@@ -3,12 +3,12 @@
 package engine
 
 import (
-	"github.com/pgdogd/pgdogd/engine/session"
 	"sync"
 	"time"
 
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // crossLoopAfter is how long a waiter may be passed over in favour of

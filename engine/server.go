@@ -4,7 +4,6 @@ package engine
 
 import (
 	"context"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"net"
 	"os"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // serverState is where a server connection is in its life.

@@ -4,9 +4,9 @@ package engine
 
 import (
 	"encoding/binary"
-	"github.com/pgdogd/pgdogd/engine/session"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // serverWholeSnapshot are the server frames read whole while the answer to

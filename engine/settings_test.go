@@ -4,8 +4,9 @@ package engine
 
 import (
 	"encoding/binary"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"testing"
+
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // dataRow builds a DataRow body of text columns.

@@ -3,12 +3,12 @@
 package engine
 
 import (
-	"github.com/pgdogd/pgdogd/engine/session"
 	"net"
 	"sync/atomic"
 	"time"
 
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // Snapshot is what observers of the engine (the admin console, the metrics

@@ -4,8 +4,9 @@ package engine
 
 import (
 	"crypto/tls"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"time"
+
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // clientInfos runs on ls: one entry per live client there.

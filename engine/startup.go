@@ -5,7 +5,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"github.com/pgdogd/pgdogd/engine/session"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // tlsRecordHandshake starts a TLS handshake record: a client negotiating

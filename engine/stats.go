@@ -3,8 +3,9 @@
 package engine
 
 import (
-	"github.com/pgdogd/pgdogd/engine/session"
 	"sync/atomic"
+
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // Stats are counted with atomics: none of them is bumped per message.

@@ -11,7 +11,6 @@ package engine
 import (
 	"context"
 	"crypto/tls"
-	"github.com/pgdogd/pgdogd/engine/backend"
 	"net"
 	"os"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
 	"github.com/pgdogd/pgdogd/engine/tlsedge"
 )
