@@ -34,10 +34,3 @@ func appendCString(dst []byte, s string) []byte {
 func appendField(dst []byte, code byte, value string) []byte {
 	return appendCString(append(dst, code), value)
 }
-
-// appendAuth appends an 'R' message header and its int32 request code and
-// returns where the message starts.
-func appendAuth(dst []byte, code uint32) ([]byte, int) {
-	dst, start := beginMsg(dst, MsgAuthentication)
-	return binary.BigEndian.AppendUint32(dst, code), start
-}

@@ -7,30 +7,11 @@ import "encoding/binary"
 // AppendErrorResponse appends an ErrorResponse with fields S and V (both
 // severity), C (SQLSTATE) and M (message).
 func AppendErrorResponse(dst []byte, severity, code, message string) []byte {
-	return appendNotice(dst, MsgErrorResponse, severity, code, message, "")
-}
-
-// AppendErrorDetail is AppendErrorResponse with a D (detail) field.
-func AppendErrorDetail(dst []byte, severity, code, message, detail string) []byte {
-	return appendNotice(dst, MsgErrorResponse, severity, code, message, detail)
-}
-
-// AppendNoticeResponse appends a NoticeResponse with fields S, V, C and M.
-func AppendNoticeResponse(dst []byte, severity, code, message string) []byte {
-	return appendNotice(dst, MsgNoticeResponse, severity, code, message, "")
-}
-
-// appendNotice builds an ErrorResponse or NoticeResponse; an empty detail
-// is left out.
-func appendNotice(dst []byte, typ byte, severity, code, message, detail string) []byte {
-	dst, start := beginMsg(dst, typ)
+	dst, start := beginMsg(dst, MsgErrorResponse)
 	dst = appendField(dst, 'S', severity)
 	dst = appendField(dst, 'V', severity)
 	dst = appendField(dst, 'C', code)
 	dst = appendField(dst, 'M', message)
-	if detail != "" {
-		dst = appendField(dst, 'D', detail)
-	}
 	return finishMsg(append(dst, 0), start)
 }
 
@@ -59,47 +40,7 @@ func AppendBackendKeyData(dst []byte, pid uint32, key []byte) []byte {
 
 // AppendAuthOK appends AuthenticationOk.
 func AppendAuthOK(dst []byte) []byte {
-	dst, start := appendAuth(dst, AuthOK)
-	return finishMsg(dst, start)
-}
-
-// AppendAuthCleartext appends AuthenticationCleartextPassword.
-func AppendAuthCleartext(dst []byte) []byte {
-	dst, start := appendAuth(dst, AuthCleartextPassword)
-	return finishMsg(dst, start)
-}
-
-// AppendAuthMD5 appends AuthenticationMD5Password with its salt.
-func AppendAuthMD5(dst []byte, salt [4]byte) []byte {
-	dst, start := appendAuth(dst, AuthMD5Password)
-	dst = append(dst, salt[:]...)
-	return finishMsg(dst, start)
-}
-
-// AppendAuthSASL appends AuthenticationSASL listing the mechanisms
-// (e.g. "SCRAM-SHA-256").
-func AppendAuthSASL(dst []byte, mechanisms ...string) []byte {
-	dst, start := appendAuth(dst, AuthSASL)
-	for _, m := range mechanisms {
-		dst = appendCString(dst, m)
-	}
-	return finishMsg(append(dst, 0), start)
-}
-
-// AppendAuthSASLContinue appends AuthenticationSASLContinue carrying a
-// server-first message.
-func AppendAuthSASLContinue(dst []byte, data []byte) []byte {
-	dst, start := appendAuth(dst, AuthSASLContinue)
-	dst = append(dst, data...)
-	return finishMsg(dst, start)
-}
-
-// AppendAuthSASLFinal appends AuthenticationSASLFinal carrying a
-// server-final message.
-func AppendAuthSASLFinal(dst []byte, data []byte) []byte {
-	dst, start := appendAuth(dst, AuthSASLFinal)
-	dst = append(dst, data...)
-	return finishMsg(dst, start)
+	return binary.BigEndian.AppendUint32(append(dst, MsgAuthentication, 0, 0, 0, 8), AuthOK)
 }
 
 // AppendNegotiateProtocolVersion appends NegotiateProtocolVersion.

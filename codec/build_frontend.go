@@ -11,21 +11,9 @@ func AppendQuery(dst []byte, sql string) []byte {
 	return finishMsg(dst, start)
 }
 
-// AppendTerminate appends Terminate.
-func AppendTerminate(dst []byte) []byte {
-	return append(dst, MsgTerminate, 0, 0, 0, 4)
-}
-
 // AppendSync appends Sync.
 func AppendSync(dst []byte) []byte {
 	return append(dst, MsgSync, 0, 0, 0, 4)
-}
-
-// AppendPassword appends a PasswordMessage (cleartext or "md5..." hash).
-func AppendPassword(dst []byte, password string) []byte {
-	dst, start := beginMsg(dst, MsgPassword)
-	dst = appendCString(dst, password)
-	return finishMsg(dst, start)
 }
 
 // AppendCancelRequest appends a CancelRequest (untyped startup packet).
@@ -41,12 +29,6 @@ func AppendCancelRequest(dst []byte, pid uint32, key []byte) []byte {
 func AppendSSLRequest(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, startupHead)
 	return binary.BigEndian.AppendUint32(dst, codeSSL)
-}
-
-// AppendGSSENCRequest appends a GSSENCRequest.
-func AppendGSSENCRequest(dst []byte) []byte {
-	dst = binary.BigEndian.AppendUint32(dst, startupHead)
-	return binary.BigEndian.AppendUint32(dst, codeGSSENC)
 }
 
 // AppendStartupMessage appends a StartupMessage for protocol major.minor

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // hdr builds a frame header with an arbitrary (possibly invalid) length.
@@ -63,7 +65,7 @@ func TestNextFrameWalk(t *testing.T) {
 	buf = AppendQuery(buf, "begin")
 	buf = AppendQuery(buf, "")
 	buf = AppendSync(buf)
-	buf = AppendTerminate(buf)
+	buf = append(buf, MsgTerminate, 0, 0, 0, 4)
 	wantTypes := []byte{MsgQuery, MsgQuery, MsgSync, MsgTerminate}
 	wantBodies := [][]byte{[]byte("begin\x00"), {0}, {}, {}}
 	rest := buf
@@ -106,13 +108,10 @@ func TestNextFrameAllocs(t *testing.T) {
 }
 
 func TestReadersAllocs(t *testing.T) {
-	rfq := AppendReadyForQuery(nil, TxInBlock)
 	ps := AppendParameterStatus(nil, "TimeZone", "UTC")
-	er := AppendErrorDetail(nil, "ERROR", CodeSyntaxError, "oops", "here")
+	er := encode(t, &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR",
+		Code: CodeSyntaxError, Message: "oops", Detail: "here"})
 	allocs := testing.AllocsPerRun(1000, func() {
-		if ReadyStatus(rfq) != TxInBlock {
-			t.Fatal("bad status")
-		}
 		if _, _, ok := ParameterStatusKV(ps[HeaderLen:]); !ok {
 			t.Fatal("bad parameter status")
 		}

@@ -81,7 +81,7 @@ func FuzzParseStartup(f *testing.F) {
 		case SSLRequest:
 			again = AppendSSLRequest(nil)
 		case GSSENCRequest:
-			again = AppendGSSENCRequest(nil)
+			again = rawStartup(codeGSSENC, nil)
 		case CancelRequest:
 			again = AppendCancelRequest(nil, s.ProcessID, s.SecretKey)
 		default:

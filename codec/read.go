@@ -4,15 +4,6 @@ package codec
 
 import "bytes"
 
-// ReadyStatus returns the transaction status ('I', 'T' or 'E') of a whole
-// ReadyForQuery frame, or 0 when frame is not one.
-func ReadyStatus(frame []byte) byte {
-	if len(frame) != HeaderLen+1 || frame[0] != MsgReadyForQuery {
-		return 0
-	}
-	return frame[HeaderLen]
-}
-
 // ParameterStatusKV splits a ParameterStatus body (name\0value\0). The
 // slices alias body and are valid as long as it is; ok is false when the
 // body is malformed.

@@ -96,12 +96,6 @@ func (s *Startup) Database() string {
 	return s.User()
 }
 
-// EffectiveMinor is the minor version the session runs under: the client's,
-// capped at LatestMinor.
-func (s *Startup) EffectiveMinor() uint16 {
-	return min(s.Minor, LatestMinor)
-}
-
 // ProtocolOptions returns the names of "_pq_." parameters in wire order; the
 // proxy recognises none, so they all go back in NegotiateProtocolVersion.
 func (s *Startup) ProtocolOptions() []string {

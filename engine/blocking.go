@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // mirrorConn is a destination connection that a mirror replay goroutine
@@ -13,8 +15,8 @@ import (
 // has none of a server's loop state: no link, no gnet connection.
 type mirrorConn struct {
 	nc        net.Conn
-	stmts     serverStmts // what it has prepared, as far as pgdogd knows
-	params    params      // its settings, as far as pgdogd knows
+	stmts     serverStmts    // what it has prepared, as far as pgdogd knows
+	params    session.Params // its settings, as far as pgdogd knows
 	created   time.Time
 	idleSince time.Time
 }
@@ -26,7 +28,7 @@ func (p *pool) openMirror() (*mirrorConn, error) {
 		return nil, err
 	}
 	p.e.stats.serversOpened.Add(1)
-	return &mirrorConn{nc: lr.conn, params: ps, created: time.Now()}, nil
+	return &mirrorConn{nc: lr.Conn, params: ps, created: time.Now()}, nil
 }
 
 // expired reports whether server_lifetime is over.

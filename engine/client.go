@@ -10,7 +10,9 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/auth"
+	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // clientState is where a client connection is in its life.
@@ -42,22 +44,22 @@ type client struct {
 	pool           *pool // nil for the admin console
 	admin          bool
 	user, database string
-	params         params // settings the client chose: startup parameters, and reported ones it SET since
+	params         session.Params // settings the client chose: startup parameters, and reported ones it SET since
 	x              *auth.Exchange
 	server         *server
 	rd             codec.Walker // the client's frames: where the stream stands
 	paramsGen      uint64       // bumped when params change
 	cap            capture
 
-	seq         uint64          // the client's number among the pool clients that logged in
-	loginErr    []byte          // the FATAL for settings a server refused while the client logs in
-	chosen      params          // the settings the client chose at startup
-	touched     bool            // the transaction in progress may change session settings (transaction mode)
-	pinTouched  bool            // the transaction in progress may create or drop session state that pins
-	pins        uint8           // the kinds of session state that keep the client on its server (pinning.go)
-	marked      map[string]mark // the client's statements (by name) whose running may change settings or pins
-	txMode      bool            // the pool is in transaction mode: session state that cannot move pins
-	startupKey  string          // the client's startup settings, as the pool's cache of validated ones keys them
+	seq         uint64                  // the client's number among the pool clients that logged in
+	loginErr    []byte                  // the FATAL for settings a server refused while the client logs in
+	chosen      session.Params          // the settings the client chose at startup
+	touched     bool                    // the transaction in progress may change session settings (transaction mode)
+	pinTouched  bool                    // the transaction in progress may create or drop session state that pins
+	pins        uint8                   // the kinds of session state that keep the client on its server (pinning.go)
+	marked      map[string]session.Mark // the client's statements (by name) whose running may change settings or pins
+	txMode      bool                    // the pool is in transaction mode: session state that cannot move pins
+	startupKey  string                  // the client's startup settings, as the pool's cache of validated ones keys them
 	key         cancelKey
 	waitStart   time.Time // guarded by pool.mu while waiting
 	expecting   bool      // a migrating server is on its way; guarded by pool.mu
@@ -251,7 +253,7 @@ func (cl *client) link(s *server) {
 	if cl.state != clParams {
 		cl.setState(clActive)
 	}
-	b, after, ok := appendSettingsQuery(cl.loop.scratch[:0], s.params, cl.params, cl.pool.defs)
+	b, after, ok := session.AppendSettingsQuery(cl.loop.scratch[:0], s.params, cl.params, cl.pool.defs)
 	if s.params = after; ok {
 		s.l.sentSettings()
 	}
@@ -306,19 +308,19 @@ func (cl *client) releasable() bool {
 // for what it may change: settings, and session state that pins. A
 // statement that may is marked, so that each Bind that runs it counts too.
 func (cl *client) sees(p *codec.Piece) {
-	var m mark
+	var m session.Mark
 	switch p.Type {
 	case codec.MsgBind:
 		_, rest, _ := cstring(p.Body())
 		name, _, _ := cstring(rest)
 		m = cl.marked[string(name)]
 	case codec.MsgQuery:
-		m = markOf(p.Body())
+		m = session.MarkOf(p.Body())
 	case codec.MsgParse:
 		name, sql, _, _ := parseBody(p.Body())
-		if m = markOf(sql); m != (mark{}) {
+		if m = session.MarkOf(sql); m != (session.Mark{}) {
 			if cl.marked == nil {
-				cl.marked = map[string]mark{}
+				cl.marked = map[string]session.Mark{}
 			}
 			cl.marked[string(name)] = m
 		} else if len(cl.marked) > 0 {
@@ -326,18 +328,8 @@ func (cl *client) sees(p *codec.Piece) {
 		}
 		return // it runs at its Bind
 	}
-	cl.touched = cl.touched || m.settings
-	cl.pinTouched = cl.pinTouched || cl.txMode && (m.mayPin || m.mayUnpin && cl.pins != 0)
-}
-
-// mark is what running a statement may change.
-type mark struct{ settings, mayPin, mayUnpin bool }
-
-// markOf reads SQL text for what it may change.
-func markOf(sql []byte) mark {
-	m := mark{settings: touchesSettings(sql)}
-	m.mayPin, m.mayUnpin = touchesPins(sql)
-	return m
+	cl.touched = cl.touched || m.Settings
+	cl.pinTouched = cl.pinTouched || cl.txMode && (m.MayPin || m.MayUnpin && cl.pins != 0)
 }
 
 // serve hands a server to a waiting client, on the client's loop.
@@ -375,7 +367,7 @@ func (cl *client) loggedIn(s *server) {
 		_ = cl.conn.Close()
 		return
 	}
-	cl.params = cl.params.adopt(s.params) // reported as the server reports them
+	cl.params = cl.params.Adopt(s.params) // reported as the server reports them
 	cl.pool.remember(cl.startupKey, cl.params)
 	cl.ready(cl.loop.scratch[:0])
 	cl.setState(clActive)
@@ -410,7 +402,7 @@ func (cl *client) closeIfIdle() {
 // connectFailed ends a client whose server could not be had.
 func (cl *client) connectFailed(err error) {
 	if cl.state == clWaiting || cl.state == clParams {
-		cl.fatal(codec.CodeConnectionFailure, fmt.Sprintf("cannot connect to database %q: %s", cl.database, clientMessage(err)))
+		cl.fatal(codec.CodeConnectionFailure, fmt.Sprintf("cannot connect to database %q: %s", cl.database, backend.ClientMessage(err)))
 	}
 }
 

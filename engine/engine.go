@@ -18,6 +18,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/engine/auth"
+	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
 )
 
@@ -42,7 +43,7 @@ type Engine struct {
 	// tlsClients is the TLS configuration clients are served with (nil:
 	// no TLS); tlsServers the one servers are logged in to with.
 	tlsClients atomic.Pointer[tls.Config]
-	tlsServers atomic.Pointer[serverTLS]
+	tlsServers atomic.Pointer[backend.TLS]
 	shutdown   atomic.Bool
 	stopped    chan struct{}
 	booted     chan struct{}
@@ -54,7 +55,8 @@ type Engine struct {
 	stmts      *stmtCache // prepared statements, shared by every pool
 	// adminSecret is the [admin] password, parsed once.
 	adminSecret auth.Secret
-	adm         adminState // console sessions, stats samples, metrics
+	console     Console         // set by SetConsole
+	sessions    consoleSessions // console clients with a command running
 }
 
 // New builds an Engine from a loaded configuration. Nothing listens yet.
@@ -83,7 +85,6 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		e.maxMsg = 64 << 20
 	}
 	e.clients.init()
-	e.initAdmin()
 	if len(cfg.Mirrors) > 0 {
 		applyMirrorMemory(e, cfg) // logs the limit in force
 	}
@@ -114,12 +115,6 @@ func (e *Engine) Run() error {
 		return fmt.Errorf("cannot make a directory for the loops' socket: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	stopBackground, err := e.startBackground()
-	if err != nil {
-		close(e.stopped)
-		return err
-	}
-	defer stopBackground()
 	go e.janitor()
 	err = gnet.Run(e, "unix://"+filepath.Join(dir, "loops.sock"),
 		gnet.WithMulticore(true),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // fakeLoop is a gnet.EventLoop whose tasks wait in a queue until the test runs them.
@@ -243,11 +244,11 @@ func newHarness(t testing.TB, o opts) *harness {
 }
 
 // serverParams are what a fresh fake server reports.
-func serverParams() params {
-	var ps params
+func serverParams() session.Params {
+	var ps session.Params
 	for _, kv := range [][2]string{{"server_version", "16.0"}, {"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}} {
-		p := newParam(kv[0], kv[1])
-		p.display = kv[0]
+		p := session.NewParam(kv[0], kv[1])
+		p.Display = kv[0]
 		ps = append(ps, p)
 	}
 	return ps

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // want fails when got is not want, showing both streams.
@@ -125,7 +126,7 @@ func serverSplitCases() []splitCase {
 	// pgdogd's SET goes first and its replies are hidden.
 	withSet := func(h *harness, cc, sc *fakeConn) {
 		s := sc.ctx.(*server)
-		s.params = s.params.set("application_name", "another client's") // as if another client used it since
+		s.params = s.params.Set("application_name", "another client's") // as if another client used it since
 		h.send(cc, queryMsg("select 1"))
 		if got := sc.take(); !bytes.Contains(got, []byte("set_config(E'application_name', E'split', false);\x00Q")) {
 			h.t.Fatalf("no SET before the client's query: %q", got)
@@ -442,7 +443,7 @@ func TestDropAllViews(t *testing.T) {
 func answerSettingsRead(t *testing.T, h *harness, sc *fakeConn, expected bool) {
 	t.Helper()
 	got := sc.take()
-	if (len(got) > 0) != expected || expected && !bytes.Equal(got, queryMsg(settingsQuery)) {
+	if (len(got) > 0) != expected || expected && !bytes.Equal(got, queryMsg(session.SettingsQuery)) {
 		t.Fatalf("server received %q, settings read back expected: %v", got, expected)
 	}
 	if expected {

@@ -221,23 +221,26 @@ func TestTrimMirrorMemory(t *testing.T) {
 	}
 }
 
-// TestDropReasonNames keeps SHOW MIRRORS and the metrics in step with the reasons.
+// TestDropReasonNames keeps the snapshot's drop counters (SHOW MIRRORS's
+// and the metrics' source) in step with the reasons.
 func TestDropReasonNames(t *testing.T) {
 	h := newMirrorHarness(t, 1<<20, io.Discard)
-	rs, err := showMirrors(h.e, nil)
-	if err != nil {
-		t.Fatal(err)
+	h.e.pools.Load().list[0].mirrors[0].drop(dropMemory)
+	ms := h.e.Snapshot().Mirrors()
+	if len(ms) != 1 || len(ms[0].Dropped) != int(numDropReasons) {
+		t.Fatalf("mirrors %+v; want one with %d drop counters", ms, numDropReasons)
 	}
-	cols := strings.Join(rs.cols, ",")
-	for _, name := range dropReasonNames {
-		if name == "" || !strings.Contains(cols, ",dropped_"+name+",") {
-			t.Errorf("SHOW MIRRORS has no dropped_%s column: %s", name, cols)
+	for i, c := range ms[0].Dropped {
+		if c.Name == "" || c.Name != DropReasons()[i] {
+			t.Errorf("drop counter %d named %q, DropReasons says %q", i, c.Name, DropReasons()[i])
 		}
-	}
-	if dropReasonNames[dropMemory] != "memory" {
-		t.Errorf("dropMemory is named %q", dropReasonNames[dropMemory])
-	}
-	if len(rs.rows) != 1 || len(rs.rows[0]) != len(rs.cols) {
-		t.Errorf("SHOW MIRRORS rows %v for columns %v", rs.rows, rs.cols)
+		if want := int64(0); dropReason(i) == dropMemory {
+			want = 1
+			if c.Name != "memory" || c.N != want {
+				t.Errorf("dropMemory counter %+v; want memory=1", c)
+			}
+		} else if c.N != want {
+			t.Errorf("drop counter %+v; want 0", c)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/bufpool"
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"github.com/pgdogd/pgdogd/mirror"
 )
 
@@ -66,8 +67,8 @@ func (d *mirrorDest) markDown() { d.downUntil.Store(time.Now().Add(time.Second).
 // one reference per queue it was pushed on.
 type txn struct {
 	buf        *bufpool.Buf
-	start, end time.Time // on the source
-	params     params    // the client's settings; shared, never modified
+	start, end time.Time      // on the source
+	params     session.Params // the client's settings; shared, never modified
 }
 
 // duration is how long the transaction took on the source.
@@ -88,10 +89,10 @@ type capture struct {
 	failed        bool
 	parsedUnnamed bool // the recording holds an unnamed Parse (mirrors need one before an unnamed Bind)
 	tooBig        bool
-	noMemory      bool         // the recording was given up: it did not fit within mirror_memory_limit
-	frames        codec.Walker // where the recorded frames stand
-	lost          bool         // the frames could not be followed (a header cut by a read)
-	snap          params       // the client's settings as last handed to mirrors
+	noMemory      bool           // the recording was given up: it did not fit within mirror_memory_limit
+	frames        codec.Walker   // where the recorded frames stand
+	lost          bool           // the frames could not be followed (a header cut by a read)
+	snap          session.Params // the client's settings as last handed to mirrors
 	snapGen       uint64
 	rng           *rand.Rand // exposure draws, made at the first transaction with mirrors
 }
@@ -266,9 +267,9 @@ func (cl *client) endTx() {
 
 // paramsSnapshot returns the client's settings as an immutable list, copied
 // only when they changed since the last transaction handed to mirrors.
-func (cl *client) paramsSnapshot() params {
+func (cl *client) paramsSnapshot() session.Params {
 	if cl.cap.snap == nil || cl.cap.snapGen != cl.paramsGen {
-		cl.cap.snap = cl.params.clone()
+		cl.cap.snap = cl.params.Clone()
 		cl.cap.snapGen = cl.paramsGen
 	}
 	return cl.cap.snap

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 	"github.com/pgdogd/pgdogd/mirror"
 )
 
@@ -129,8 +130,8 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 
 // syncParams gives the mirror connection the client's settings, as link does
 // for a source server.
-func (l *mirrorLink) syncParams(r *mirror.Replayer, s *mirrorConn, want params) bool {
-	q, after, ok := appendSettingsQuery(l.sql[:0], s.params, want, l.dest.dest.params())
+func (l *mirrorLink) syncParams(r *mirror.Replayer, s *mirrorConn, want session.Params) bool {
+	q, after, ok := session.AppendSettingsQuery(l.sql[:0], s.params, want, l.dest.dest.params())
 	s.params = after
 	if !ok {
 		return true

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // pgModel answers the frontend frames it is fed as PostgreSQL would, for
@@ -235,7 +236,7 @@ func validSQL(sql string) bool {
 
 // run executes one statement.
 func (m *pgModel) run(sql string, multi bool) *pgError {
-	if sql == settingsQuery {
+	if sql == session.SettingsQuery {
 		m.reply(codec.MsgCommandComplete, cs("SELECT 0")) // the model keeps no session settings
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // crossLoopAfter is how long a waiter may be passed over in favour of
@@ -37,15 +38,16 @@ type poolConfig struct {
 type pool struct {
 	e   *Engine
 	cfg poolConfig
+	id  PoolID // unique in the process
 
 	mu      sync.Mutex
-	idle    [][]*server // per loop, LIFO
-	total   int         // servers open, connecting or migrating
-	waiters []*client   // FIFO
-	defs    params      // parameters a fresh server reports; nil until the first connects
+	idle    [][]*server    // per loop, LIFO
+	total   int            // servers open, connecting or migrating
+	waiters []*client      // FIFO
+	defs    session.Params // parameters a fresh server reports; nil until the first connects
 	// accepted holds clients' startup settings a server accepted, by params.key,
 	// with the reported ones as the server spells them.
-	accepted       map[string]params
+	accepted       map[string]session.Params
 	closed         bool
 	rebalanceArmed bool
 	lastErr        error
@@ -64,7 +66,7 @@ type pool struct {
 }
 
 func newPool(e *Engine, cfg poolConfig) *pool {
-	p := &pool{e: e, cfg: cfg, idle: make([][]*server, e.numLoops())}
+	p := &pool{e: e, cfg: cfg, id: PoolID(poolIDs.Add(1)), idle: make([][]*server, e.numLoops())}
 	p.stats.shards = make([]statShard, e.numLoops())
 	return p
 }
@@ -330,7 +332,7 @@ func (p *pool) dropped(s *server, connErr error) {
 // be greeted without a server: the pool knows its servers' parameters and a
 // server accepted these settings before. spelled holds the reported ones as
 // the server spells them.
-func (p *pool) validated(key string) (spelled params, ok bool) {
+func (p *pool) validated(key string) (spelled session.Params, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.defs == nil {
@@ -347,20 +349,20 @@ func (p *pool) validated(key string) (spelled params, ok bool) {
 const maxAccepted = 1024
 
 // remember records startup settings a server accepted.
-func (p *pool) remember(key string, settings params) {
+func (p *pool) remember(key string, settings session.Params) {
 	if key == "" {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.accepted == nil || len(p.accepted) >= maxAccepted {
-		p.accepted = map[string]params{}
+		p.accepted = map[string]session.Params{}
 	}
-	p.accepted[key] = settings.clone()
+	p.accepted[key] = settings.Clone()
 }
 
 // params returns the parameters a fresh server reports, or nil before the first one connected.
-func (p *pool) params() params {
+func (p *pool) params() session.Params {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.defs

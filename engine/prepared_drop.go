@@ -56,34 +56,17 @@ func droppingOf(query []byte) dropping {
 // DISCARD? Only then is it scanned.
 func mayDrop(sql []byte) bool {
 	for i := 0; i+7 <= len(sql); i++ {
-		if c := sql[i] | 0x20; c == 'd' && (hasPrefixFold(sql[i:], "dealloc") || hasPrefixFold(sql[i:], "discard")) {
+		if c := sql[i] | 0x20; c == 'd' && (sqlscan.HasPrefixFold(sql[i:], "dealloc") || sqlscan.HasPrefixFold(sql[i:], "discard")) {
 			return true
 		}
 	}
 	return false
 }
 
-// hasPrefixFold reports whether b starts with w (lower case) in any case.
-func hasPrefixFold(b []byte, w string) bool {
-	if len(b) < len(w) {
-		return false
-	}
-	for i := 0; i < len(w); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != w[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // dropTag reports whether a CommandComplete body is the tag of a statement
 // that drops prepared statements: DEALLOCATE, DEALLOCATE ALL, DISCARD ALL.
 func dropTag(body []byte) bool {
-	return hasPrefixFold(body, "deallocate") || hasPrefixFold(body, "discard all")
+	return sqlscan.HasPrefixFold(body, "deallocate") || sqlscan.HasPrefixFold(body, "discard all")
 }
 
 // refused predicts PostgreSQL's refusal of a drop from what the link knows

@@ -44,15 +44,3 @@ func TestMayDrop(t *testing.T) {
 		}
 	}
 }
-
-func TestFoldHelpers(t *testing.T) {
-	if !hasPrefixFold([]byte("SET_Config(x)"), "set_config") || hasPrefixFold([]byte("setXconfig"), "set_config") {
-		t.Fatal("hasPrefixFold folds more than letters")
-	}
-	if !containsFold([]byte("select pg_catalog.SET_CONFIG('a','b',false)"), "set_config") || containsFold([]byte("select 1"), "set") {
-		t.Fatal("containsFold")
-	}
-	if !touchesSettings([]byte("select set_config('search_path', 'x', false)")) || touchesSettings([]byte("update t set x = 1")) {
-		t.Fatal("touchesSettings")
-	}
-}

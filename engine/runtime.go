@@ -3,7 +3,6 @@
 package engine
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -65,7 +64,7 @@ func (e *Engine) Set(key, value string) error {
 		if errors.Is(err, config.ErrNotSettable) {
 			code = codec.CodeUndefinedObject
 		}
-		return adminErrorf(code, "%v", err)
+		return errorf(code, "%v", err)
 	}
 	e.cfg.Store(&cfg)
 	if apply := runtimeApply[key]; apply != nil {
@@ -140,5 +139,3 @@ func keepRestartOnly(e *Engine, old, cfg *config.Config) {
 		e.log.Warn("reload: this setting needs a restart; the running value is kept", "key", key)
 	}
 }
-
-func (e *Engine) ctx() context.Context { return context.Background() }

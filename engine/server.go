@@ -13,6 +13,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // serverState is where a server connection is in its life.
@@ -42,19 +43,19 @@ type server struct {
 
 	l      link // the conversation: what it owes, to whom, and the client it serves
 	stmts  serverStmts
-	params params
+	params session.Params
 
 	cancel    *cancelTarget // immutable after dial; read by other goroutines
 	created   time.Time
 	idleSince time.Time
 	migrating atomic.Bool
-	tainted   bool   // its settings are unknown (a settings query failed): closed, never pooled
-	loginDone bool   // the settings query of a client's login was answered in this read
-	session   params // the session settings being read back (settingsQuery)
-	pins      uint8  // the kinds of session state it holds, as last asked (pinQuery)
-	swap      []byte // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
-	pausedFd  int    // the socket while reads are paused for a slow client; -1 otherwise
-	resuming  bool   // the paused socket is being enrolled again
+	tainted   bool           // its settings are unknown (a settings query failed): closed, never pooled
+	loginDone bool           // the settings query of a client's login was answered in this read
+	session   session.Params // the session settings being read back (settingsQuery)
+	pins      uint8          // the kinds of session state it holds, as last asked (pinQuery)
+	swap      []byte         // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
+	pausedFd  int            // the socket while reads are paused for a slow client; -1 otherwise
+	resuming  bool           // the paused socket is being enrolled again
 }
 
 // setState changes the server's state, refusing impossible moves.
@@ -344,9 +345,9 @@ func (s *server) noteParameter(cl *client, body []byte, own bool) {
 	if !ok {
 		return
 	}
-	s.params = s.params.set(string(name), string(value))
-	if cl != nil && !readOnlyNames[strings.ToLower(string(name))] && (!own || cl.params.has(string(name))) {
-		cl.params = cl.params.set(string(name), string(value))
+	s.params = s.params.Set(string(name), string(value))
+	if cl != nil && !session.IsReadOnly(strings.ToLower(string(name))) && (!own || cl.params.Has(string(name))) {
+		cl.params = cl.params.Set(string(name), string(value))
 		cl.paramsGen++
 	}
 }
@@ -398,7 +399,7 @@ func (s *server) reset() {
 	s.l.sentOwn()
 	s.loop.scratch = codec.AppendQuery(s.loop.scratch[:0], "DISCARD ALL")
 	_, _ = s.conn.Write(s.loop.scratch)
-	s.params = s.params.dropUnreported()
+	s.params = s.params.DropUnreported()
 	s.stmts.reset()
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/session"
 )
 
 // tlsRecordHandshake starts a TLS handshake record: a client negotiating
@@ -161,18 +162,18 @@ func (cl *client) readParams(st *codec.Startup) error {
 		case p.Name == "user" || p.Name == "database" || p.Name == "replication":
 		case strings.HasPrefix(p.Name, "_pq_."):
 		case p.Name == "options":
-			opts, ok := parseOptions(p.Value)
+			opts, ok := session.ParseOptions(p.Value)
 			if !ok {
 				return fmt.Errorf("invalid options startup parameter %q: only -c name=value and --name=value are accepted", p.Value)
 			}
 			for _, o := range opts {
-				cl.params = cl.params.set(o.name, o.value)
+				cl.params = cl.params.Set(o.Name, o.Value)
 			}
 		default:
-			if readOnlyNames[strings.ToLower(p.Name)] {
+			if session.IsReadOnly(strings.ToLower(p.Name)) {
 				return fmt.Errorf("parameter %q cannot be set", p.Name)
 			}
-			cl.params = cl.params.set(p.Name, p.Value)
+			cl.params = cl.params.Set(p.Name, p.Value)
 		}
 	}
 	return nil
@@ -232,10 +233,10 @@ func (cl *client) authenticated(out []byte) {
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}
-	cl.startupKey = cl.params.key()
-	cl.chosen = cl.params.clone()
+	cl.startupKey = cl.params.Key()
+	cl.chosen = cl.params.Clone()
 	if spelled, ok := cl.pool.validated(cl.startupKey); ok {
-		cl.params = cl.params.adopt(spelled) // reported as the server reports them
+		cl.params = cl.params.Adopt(spelled) // reported as the server reports them
 		cl.ready(out)
 		cl.setState(clIdle)
 		return
@@ -255,15 +256,15 @@ func (cl *client) authenticated(out []byte) {
 func (cl *client) ready(b []byte) {
 	defs := cl.pool.params()
 	for _, d := range defs {
-		v := d.value
-		if own, ok := cl.params.get(d.name); ok {
+		v := d.Value
+		if own, ok := cl.params.Get(d.Name); ok {
 			v = own
 		}
-		b = codec.AppendParameterStatus(b, d.display, v)
+		b = codec.AppendParameterStatus(b, d.Display, v)
 	}
 	for _, p := range cl.params {
-		if p.reported && !defs.has(p.name) {
-			b = codec.AppendParameterStatus(b, p.display, p.value)
+		if p.Reported && !defs.Has(p.Name) {
+			b = codec.AppendParameterStatus(b, p.Display, p.Value)
 		}
 	}
 	b = codec.AppendBackendKeyData(b, cl.key.pid, cl.key.secret[:])

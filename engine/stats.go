@@ -2,7 +2,11 @@
 
 package engine
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/pgdogd/pgdogd/engine/session"
+)
 
 // Stats are counted with atomics: none of them is bumped per message.
 type Stats struct {
@@ -17,14 +21,14 @@ type Stats struct {
 	dirtyClosed                  atomic.Int64 // servers closed because their client left mid-transaction
 	cancelsForwarded             atomic.Int64
 	cancelsIgnored               atomic.Int64
-	pauses                       atomic.Int64          // server reads paused for a slow client
-	pins                         [numPins]atomic.Int64 // clients pinned to their server, by kind of session state
-	acceptErrors                 atomic.Int64          // accepts (or enrolments) that failed for want of descriptors or memory
-	tooManyClients               atomic.Int64          // startups refused beyond max_client_connections
-	loginTimeouts                atomic.Int64          // clients closed at client_login_timeout
-	idleTimeouts                 atomic.Int64          // clients closed at client_idle_timeout
-	idleTxTimeouts               atomic.Int64          // clients closed at client_idle_in_transaction_timeout
-	tlsHandshakes, tlsFailures   atomic.Int64          // client TLS handshakes done and failed
+	pauses                       atomic.Int64                  // server reads paused for a slow client
+	pins                         [session.NumPins]atomic.Int64 // clients pinned to their server, by kind of session state
+	acceptErrors                 atomic.Int64                  // accepts (or enrolments) that failed for want of descriptors or memory
+	tooManyClients               atomic.Int64                  // startups refused beyond max_client_connections
+	loginTimeouts                atomic.Int64                  // clients closed at client_login_timeout
+	idleTimeouts                 atomic.Int64                  // clients closed at client_idle_timeout
+	idleTxTimeouts               atomic.Int64                  // clients closed at client_idle_in_transaction_timeout
+	tlsHandshakes, tlsFailures   atomic.Int64                  // client TLS handshakes done and failed
 }
 
 // statEvent is one counter with the name the metrics endpoint gives it.

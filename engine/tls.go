@@ -11,15 +11,14 @@ package engine
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"net"
 	"os"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
 	"github.com/pgdogd/pgdogd/engine/tlsedge"
 )
@@ -32,21 +31,12 @@ type tlsPeer struct {
 	version       uint16    // the negotiated TLS version
 }
 
-// serverTLS is how servers are logged in to: libpq keywords for pgconn.
-type serverTLS struct {
-	spec tlsedge.ServerTLS
-	conn string // sslmode, sslrootcert, sslcert, sslkey
-}
-
-// noServerTLS is used by an Engine that New did not build (unit tests).
-var noServerTLS = &serverTLS{spec: tlsedge.ServerTLS{Verify: "disabled"}, conn: "sslmode=disable"}
-
 // serverTLS returns how servers are logged in to.
-func (e *Engine) serverTLS() *serverTLS {
+func (e *Engine) serverTLS() *backend.TLS {
 	if st := e.tlsServers.Load(); st != nil {
 		return st
 	}
-	return noServerTLS
+	return backend.NoTLS // an Engine that New did not build (unit tests)
 }
 
 // loadTLS reads the certificates and keys cfg names; RELOAD and SIGHUP
@@ -57,11 +47,10 @@ func (e *Engine) loadTLS(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	st := &serverTLS{spec: tlsedge.ServerTLS{Verify: g.TLSVerify, CA: g.TLSServerCACertificate,
-		Certificate: g.TLSServerCertificate, PrivateKey: g.TLSServerPrivateKey}}
-	st.conn = st.spec.ConnString()
-	if _, err := pgconn.ParseConfig("host=127.0.0.1 " + st.conn); err != nil {
-		return fmt.Errorf("cannot use the server TLS settings (tls_verify, tls_server_*): %w", err)
+	st, err := backend.NewTLS(tlsedge.ServerTLS{Verify: g.TLSVerify, CA: g.TLSServerCACertificate,
+		Certificate: g.TLSServerCertificate, PrivateKey: g.TLSServerPrivateKey})
+	if err != nil {
+		return err
 	}
 	e.tlsClients.Store(clients)
 	e.tlsServers.Store(st)

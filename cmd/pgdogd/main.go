@@ -13,7 +13,9 @@ import (
 	"syscall"
 
 	"github.com/pgdogd/pgdogd/engine"
+	"github.com/pgdogd/pgdogd/engine/admin"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/metrics"
 )
 
 func main() {
@@ -82,6 +84,19 @@ func serve(cfg *config.Config, log *slog.Logger) int {
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
+	}
+	con := admin.New(e.Snapshot(), e.Control())
+	e.SetConsole(con)
+	stop := make(chan struct{})
+	defer close(stop)
+	go con.Sample(stop)
+	if g := cfg.General; g.OpenmetricsPort > 0 {
+		ms, err := metrics.Start(e.Snapshot(), g.OpenmetricsHost, g.OpenmetricsPort, g.OpenmetricsNamespace, log)
+		if err != nil {
+			log.Error("cannot start", "err", err)
+			return 1
+		}
+		defer ms.Stop()
 	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)

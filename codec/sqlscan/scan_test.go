@@ -359,3 +359,21 @@ func TestKindString(t *testing.T) {
 		t.Error("TokenKind.String")
 	}
 }
+
+func TestFold(t *testing.T) {
+	for _, tc := range []struct {
+		b, w           string
+		prefix, inside bool
+	}{
+		{"SET_CONFIG(", "set_config", true, true},
+		{"select Set_Config(", "set_config", false, true},
+		{"select 1", "set", false, false},
+		{"se", "set", false, false},
+		{"@ET", "`et", false, false}, // only A-Z fold
+		{"DEALLOC", "dealloc", true, true},
+	} {
+		if HasPrefixFold([]byte(tc.b), tc.w) != tc.prefix || ContainsFold([]byte(tc.b), tc.w) != tc.inside {
+			t.Errorf("%q %q: prefix %v inside %v", tc.b, tc.w, HasPrefixFold([]byte(tc.b), tc.w), ContainsFold([]byte(tc.b), tc.w))
+		}
+	}
+}

@@ -162,3 +162,19 @@ func appendUnquoted(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// HasPrefixFold reports whether b starts with the lower-case w, folding only A-Z.
+func HasPrefixFold(b []byte, w string) bool {
+	return len(b) >= len(w) && equalFold(b[:len(w)], w)
+}
+
+// ContainsFold reports whether b contains the lower-case w anywhere, folding
+// only A-Z: a cheap test before a real scan, blind to quoting and comments.
+func ContainsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if HasPrefixFold(b[i:], w) {
+			return true
+		}
+	}
+	return false
+}

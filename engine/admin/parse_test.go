@@ -1,6 +1,6 @@
-// admin_parse_test.go holds the tests of the admin console's parser: table tests, answers of runAdmin, and FuzzAdminParse.
+// parse_test.go holds the tests of the admin console's parser: table tests, answers of Answer, and FuzzAdminParse.
 
-package engine
+package admin
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/codec/sqlscan"
+	"github.com/pgdogd/pgdogd/engine/enginetest"
 )
 
 // The two injections the parser closes.
@@ -156,9 +157,9 @@ func TestAdminCommandsTable(t *testing.T) {
 // answer runs query on e's console and describes its answer, a string a
 // message: a CommandComplete's tag, "rows" for a RowDescription, "E" and
 // the SQLSTATE for an ErrorResponse, "empty" for an EmptyQueryResponse.
-func answer(t *testing.T, e *Engine, query string) []string {
+func answer(t *testing.T, c *Console, query string) []string {
 	t.Helper()
-	fe := pgproto3.NewFrontend(bytes.NewReader(e.runAdmin(nil, query)), io.Discard)
+	fe := pgproto3.NewFrontend(bytes.NewReader(c.Answer(nil, query)), io.Discard)
 	var got []string
 	for {
 		msg, err := fe.Receive()
@@ -179,7 +180,8 @@ func answer(t *testing.T, e *Engine, query string) []string {
 }
 
 func TestRunAdmin(t *testing.T) {
-	e := newHarness(t, opts{}).e
+	ctl := &fakeControl{}
+	c := New(&enginetest.Snapshot{}, ctl)
 	for _, tc := range []struct {
 		query    string
 		want     []string
@@ -197,10 +199,10 @@ func TestRunAdmin(t *testing.T) {
 		{"SHOW VERSION; SET mirror_exposure TO 2; SHUTDOWN", []string{"rows", "SHOW", "E 22023"}, 0.5},
 		{" ; -- nothing", []string{"empty"}, 0.5},
 	} {
-		if got := answer(t, e, tc.query); !reflect.DeepEqual(got, tc.want) {
+		if got := answer(t, c, tc.query); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%q: answer %v, want %v", tc.query, got, tc.want)
 		}
-		if x := e.cfg.Load().General.MirrorExposure; x != tc.exposure {
+		if x := ctl.exposure; x != tc.exposure {
 			t.Errorf("%q: mirror_exposure %v after, want %v", tc.query, x, tc.exposure)
 		}
 	}

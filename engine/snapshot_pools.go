@@ -1,24 +1,12 @@
-// admin_pools.go holds the per-pool view that SHOW POOLS and the metrics share: counts under the pool's lock plus counts read on the loops.
+// snapshot_pools.go holds the per-pool view that SHOW POOLS and the metrics share: counts under the pool's lock plus counts read on the loops.
 
 package engine
 
 import (
-	"github.com/pgdogd/pgdogd/codec"
 	"time"
-)
 
-// poolView is one pool's state at one moment.
-type poolView struct {
-	p                    *pool
-	clients              int // registered clients using the pool
-	clActive, clWaiting  int
-	svActive, svIdleXact int // linked to a client; of which idle in a transaction
-	svIdle, svTotal      int
-	maxWait              time.Duration
-	paused               bool
-	complete             bool // every loop answered
-	totals               StatTotals
-}
+	"github.com/pgdogd/pgdogd/codec"
+)
 
 // loopPoolCounts is what one loop reports about one pool's clients.
 type loopPoolCounts struct {
@@ -62,26 +50,27 @@ func (p *pool) adminCounts(now time.Time) (idle, total, waiting int, maxWait tim
 	return idle, p.total, len(p.waiters), maxWait, p.paused
 }
 
-// poolViews returns the running pools' views, in configuration order.
-// It waits for the loops: never call it on one.
-func (e *Engine) poolViews() []poolView {
-	perLoop, err := onLoops(e, countOnLoop)
+// Pools returns the running pools' views, in configuration order. sv_active
+// counts servers linked to a client, sv_idle_xact those of them idle inside
+// a transaction; sv_total also counts servers still connecting or moving
+// between loops. It waits for the loops.
+func (s snapshot) Pools() ([]PoolInfo, error) {
+	perLoop, err := onLoops(s.e, countOnLoop)
 	now := time.Now()
-	list := e.pools.Load().list
-	out := make([]poolView, len(list))
+	list := s.e.pools.Load().list
+	out := make([]PoolInfo, len(list))
 	for i, p := range list {
-		v := poolView{p: p, complete: err == nil}
+		v := PoolInfo{PoolTotals: p.totals(), Host: p.cfg.host, Port: p.cfg.port, Mode: p.cfg.mode, Mirrors: p.mirrorInfos()}
 		for _, m := range perLoop {
 			if c := m[p]; c != nil {
-				v.clients += c.clients
-				v.svActive += c.linked
-				v.svIdleXact += c.idleXact
+				v.Clients += c.clients
+				v.SvActive += c.linked
+				v.SvIdleXact += c.idleXact
 			}
 		}
-		v.svIdle, v.svTotal, v.clWaiting, v.maxWait, v.paused = p.adminCounts(now)
-		v.clActive = max(v.clients-v.clWaiting, 0)
-		v.totals = p.stats.totals()
+		v.SvIdle, v.SvTotal, v.ClWaiting, v.MaxWait, v.Paused = p.adminCounts(now)
+		v.ClActive = max(v.Clients-v.ClWaiting, 0)
 		out[i] = v
 	}
-	return out
+	return out, err
 }

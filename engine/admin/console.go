@@ -1,28 +1,36 @@
-// admin.go holds the admin console: a virtual database answering SHOW, SET, RELOAD and friends over simple queries.
+// console.go holds the console's core: the command table, running a query's commands and encoding their answers.
 
-package engine
+package admin
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
-	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine"
 )
 
-// Version is pgdogd's version, as SHOW VERSION reports it.
-const Version = "0.1.0"
+// codeSystemError is the SQLSTATE of a command whose answer is incomplete.
+const codeSystemError = "58000"
 
-// SQLSTATEs only the console uses.
-const (
-	codeObjectInUse     = "55006"
-	codeConfigFileError = "F0000"
-	codeSystemError     = "58000"
-)
+// Console answers the admin database's queries from an engine's Snapshot,
+// acting through its Control.
+type Console struct {
+	snap    engine.Snapshot
+	ctl     engine.Control
+	history statsHistory
+}
+
+// New returns a console over an engine's read-only view and its controls.
+func New(snap engine.Snapshot, ctl engine.Control) *Console {
+	c := &Console{snap: snap, ctl: ctl}
+	c.history.start = time.Now()
+	return c
+}
 
 // adminError is an error the console reports to its client with a SQLSTATE.
 type adminError struct {
@@ -52,8 +60,8 @@ func (r *resultSet) add(vals ...any) {
 
 // adminCommand runs one console command; args are its parsed arguments (see
 // adminStmt). Commands run on their own goroutine, never on an event loop,
-// so they may wait for the loops (see onLoops).
-type adminCommand func(e *Engine, args []string) (*resultSet, error)
+// so they may wait for the loops.
+type adminCommand func(c *Console, args []string) (*resultSet, error)
 
 // adminSyntax is what a command takes after its words (see parseArgs).
 type adminSyntax uint8
@@ -96,122 +104,20 @@ func init() {
 
 // setParsed runs SET with the key and the value parseSet read, exactly as
 // written once unquoted.
-func setParsed(e *Engine, args []string) (*resultSet, error) {
-	if err := e.Set(args[0], args[1]); err != nil {
+func setParsed(c *Console, args []string) (*resultSet, error) {
+	if err := c.ctl.Set(args[0], args[1]); err != nil {
 		return nil, err
 	}
 	return &resultSet{tag: "SET"}, nil
 }
 
-// adminSessions tracks the console sessions that have a command running:
-// their next messages wait in gnet's buffer until the answer is written.
-type adminSessions struct {
-	mu   sync.Mutex
-	busy map[*client]bool
-}
-
-func (a *adminSessions) isBusy(cl *client) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.busy[cl]
-}
-
-func (a *adminSessions) setBusy(cl *client, b bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.busy == nil {
-		a.busy = map[*client]bool{}
-	}
-	if b {
-		a.busy[cl] = true
-	} else {
-		delete(a.busy, cl)
-	}
-}
-
-// maxAdminBuffered bounds what a console client may send while a command runs.
-const maxAdminBuffered = 1 << 20
-
-// readAdmin is the console's protocol switch: simple queries only. A query
-// is run on a goroutine (commands may wait for the loops, this one
-// included); its answer is written from a task on this loop, which then
-// reads what the client sent meanwhile.
-func (cl *client) readAdmin() gnet.Action {
-	if cl.e.adm.sessions.isBusy(cl) {
-		if cl.conn.InboundBuffered() > maxAdminBuffered {
-			return cl.violation("too much data sent while an admin command runs")
-		}
-		return gnet.None
-	}
-	buf, _ := cl.conn.Peek(-1)
-	off := 0
-	out := cl.loop.scratch[:0]
-	defer func() { cl.loop.scratch = out[:0] }()
-	for off < len(buf) {
-		p, err := cl.rd.Next(buf[off:])
-		if err != nil {
-			_, _ = cl.conn.Write(out)
-			return cl.violation(fmt.Sprintf("invalid message length: %v", err))
-		}
-		if len(p.Bytes) == 0 {
-			break
-		}
-		body := p.Body()
-		off += p.Size
-		switch typ := p.Type; typ {
-		case codec.MsgQuery:
-			// A command: run it off the loop; the rest waits for its answer.
-			query := strings.TrimRight(string(body), "\x00")
-			codec.Consume(cl.conn, off)
-			_, _ = cl.conn.Write(out)
-			cl.e.adm.sessions.setBusy(cl, true)
-			go cl.e.answerAdmin(cl, query)
-			return gnet.None
-		case codec.MsgSync:
-			// The end of a refused extended-protocol exchange.
-			out = codec.AppendReadyForQuery(out, 'I')
-		case codec.MsgTerminate:
-			// Goodbye.
-			_, _ = cl.conn.Write(out)
-			return gnet.Close
-		default:
-			// Anything else is refused with an error, once per message.
-			out = codec.AppendErrorResponse(out, "ERROR", codec.CodeFeatureNotSupported, "the admin console supports the simple query protocol only")
-		}
-	}
-	codec.Consume(cl.conn, off)
-	_, _ = cl.conn.Write(out)
-	return gnet.None
-}
-
-// answerAdmin runs a query's commands on the calling goroutine and writes
-// the answer on the client's loop.
-func (e *Engine) answerAdmin(cl *client, query string) {
-	out := e.runAdmin(nil, query)
-	out = codec.AppendReadyForQuery(out, 'I')
-	ok := cl.loop.el.Execute(e.ctx(), gnet.RunnableFunc(func(_ context.Context) error {
-		e.adm.sessions.setBusy(cl, false)
-		if cl.state != clAdmin {
-			return nil // gone meanwhile
-		}
-		_, _ = cl.conn.Write(out)
-		if cl.conn.InboundBuffered() > 0 && cl.readAdmin() == gnet.Close {
-			_ = cl.conn.Close()
-		}
-		return nil
-	}))
-	if ok != nil {
-		e.adm.sessions.setBusy(cl, false) // the engine stopped
-	}
-}
-
-// runAdmin parses a query and runs its commands in order, appending their
-// answers. As PostgreSQL does with a simple Query, the whole text is parsed
+// Answer parses a query and runs its commands in order, appending their
+// answers to out (an answer with no ReadyForQuery). As PostgreSQL does with a simple Query, the whole text is parsed
 // first: a syntax error anywhere is the only answer and no command runs.
 // Then the first command that fails (an unknown setting, a bad value or
 // database, a failed RELOAD) ends the query with its error, after the
 // answers of the commands before it, whose effects stay.
-func (e *Engine) runAdmin(out []byte, query string) []byte {
+func (c *Console) Answer(out []byte, query string) []byte {
 	stmts, err := parseAdmin(query)
 	if err != nil {
 		return appendAdminError(out, err)
@@ -221,7 +127,7 @@ func (e *Engine) runAdmin(out []byte, query string) []byte {
 		return out
 	}
 	for _, st := range stmts {
-		rs, err := adminCommands[st.name].run(e, st.args)
+		rs, err := adminCommands[st.name].run(c, st.args)
 		if err != nil {
 			return appendAdminError(out, err)
 		}
@@ -234,8 +140,13 @@ func (e *Engine) runAdmin(out []byte, query string) []byte {
 // (syntax_error when it has none).
 func appendAdminError(out []byte, err error) []byte {
 	code := codec.CodeSyntaxError
-	if ae, ok := err.(*adminError); ok {
+	var ae *adminError
+	var ee *engine.Error
+	switch {
+	case errors.As(err, &ae):
 		code = ae.code
+	case errors.As(err, &ee):
+		code = ee.Code
 	}
 	return codec.AppendErrorResponse(out, "ERROR", code, err.Error())
 }

@@ -1,12 +1,11 @@
-// dial_test.go tests that a server socket from connect is wholly pgdogd's: no reader of pgconn's is left on it.
+// login_test.go tests that a server socket from Login is wholly the caller's: no reader of pgconn's is left on it.
 
-package engine
+package backend
 
 import (
 	"bufio"
 	"encoding/binary"
 	"io"
-	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
-	"github.com/pgdogd/pgdogd/engine/config"
 )
 
 // hugeStartup is the size of the database name that makes the login's write
@@ -26,7 +24,7 @@ const hugeStartup = 16 << 20
 // pgconn starts a background reader when a write takes over 15 ms; when that
 // reader has already buffered the rest of the login, pgconn finishes the
 // login from its buffer while the reader sits in a second Read of the socket.
-// connect must stop it before handing the socket over: otherwise it takes the
+// Login must stop it before handing the socket over: otherwise it takes the
 // reply to the first query (for a mirror, the parameter sync), and the
 // replay waits for a ReadyForQuery that has already come.
 //
@@ -39,7 +37,8 @@ func TestConnectLeavesNoReader(t *testing.T) {
 	reading := make(chan struct{})
 	go func() { srv <- fakeServer(ln, reading) }()
 
-	p := testPool(t, ln.Addr().(*net.TCPAddr), strings.Repeat("d", hugeStartup))
+	addr := ln.Addr().(*net.TCPAddr)
+	target := Target{Host: addr.IP.String(), Port: addr.Port, User: "alice", Password: "pw", Database: strings.Repeat("d", hugeStartup), Timeout: 20 * time.Second}
 	done := make(chan struct{})
 	var (
 		nc  net.Conn
@@ -47,9 +46,9 @@ func TestConnectLeavesNoReader(t *testing.T) {
 	)
 	go func() {
 		defer close(done)
-		var lr *loginResult
-		if lr, _, err = p.connect(); err == nil {
-			nc = lr.conn
+		var lr *Conn
+		if lr, err = Login(t.Context(), target, NoTLS); err == nil {
+			nc = lr.Conn
 		}
 	}()
 	select {
@@ -57,10 +56,10 @@ func TestConnectLeavesNoReader(t *testing.T) {
 	case err := <-srv:
 		t.Fatalf("fake server ended during login: %v", err)
 	case <-time.After(20 * time.Second):
-		t.Fatal("connect did not return")
+		t.Fatal("Login did not return")
 	}
 	if err != nil {
-		t.Fatalf("connect: %v", err)
+		t.Fatalf("Login: %v", err)
 	}
 	defer nc.Close()
 	select {
@@ -96,18 +95,6 @@ func smallBufferListener(t *testing.T) net.Listener {
 	}
 	t.Cleanup(func() { ln.Close() })
 	return ln
-}
-
-// testPool is a pool of an engine that runs nothing, dialling addr as user
-// alice (trust) on database dbname.
-func testPool(t *testing.T, addr *net.TCPAddr, dbname string) *pool {
-	t.Helper()
-	e := &Engine{log: slog.New(slog.DiscardHandler)}
-	e.cfg.Store(&config.Config{General: config.General{Workers: 1, ConnectTimeout: 20 * time.Second}})
-	return newPool(e, poolConfig{
-		user: "alice", database: "db", serverUser: "alice", serverPassword: "pw",
-		host: addr.IP.String(), port: addr.Port, dbname: dbname, size: 1,
-	})
 }
 
 // fakeServer accepts one connection and answers the login before reading

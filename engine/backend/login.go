@@ -1,6 +1,6 @@
-// login.go holds the server login with a stored md5 hash, which PostgreSQL's md5 method accepts without the password.
+// login.go holds the login to PostgreSQL: with a password through pgconn, or with a stored md5 hash, which PostgreSQL's md5 method accepts without the password.
 
-package engine
+package backend
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +21,67 @@ import (
 	"github.com/pgdogd/pgdogd/engine/tlsedge"
 )
 
-// isMD5Hash reports whether a password is PostgreSQL's stored md5 form.
-func isMD5Hash(pw string) bool {
+// Target is a server login: where, as whom, on which database, and how long it may take.
+type Target struct {
+	Host           string
+	Port           int
+	User, Password string // Password: cleartext, or PostgreSQL's stored md5 hash
+	Database       string
+	Timeout        time.Duration
+}
+
+// Addr is host:port.
+func (t *Target) Addr() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
+
+// Conn is a logged-in server connection, ReadyForQuery read: the socket is
+// the caller's alone (no reader of pgconn's is left on it).
+type Conn struct {
+	net.Conn
+	PID    uint32
+	Key    []byte            // the cancel key
+	Params map[string]string // ParameterStatus, as the server spells the names
+}
+
+// Login opens a connection to t and logs in, over TLS as tlsCfg says,
+// within t.Timeout.
+func Login(ctx context.Context, t Target, tlsCfg *TLS) (*Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+	if IsMD5Hash(t.Password) {
+		return loginWithMD5Hash(ctx, &t, tlsCfg)
+	}
+	return loginWithPassword(ctx, &t, tlsCfg)
+}
+
+// loginWithPassword logs in through pgconn, then takes the socket over.
+func loginWithPassword(ctx context.Context, t *Target, tlsCfg *TLS) (*Conn, error) {
+	cfg, err := tlsCfg.pgconnConfig(t)
+	if err != nil {
+		return nil, err
+	}
+	cfg.User, cfg.Password, cfg.Database = t.User, t.Password, t.Database
+	cfg.RuntimeParams = map[string]string{}
+	cfg.ConnectTimeout = t.Timeout
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// pgconn may have started a background reader during the login (a
+	// write that took over 15 ms); SyncConn stops it, so that nothing but
+	// the caller reads the socket from now on.
+	if err := conn.SyncConn(ctx); err != nil {
+		_ = conn.Close(ctx)
+		return nil, fmt.Errorf("cannot take over server connection: %w", err)
+	}
+	hj, err := conn.Hijack()
+	if err != nil {
+		return nil, fmt.Errorf("cannot take over server connection: %w", err)
+	}
+	return &Conn{Conn: hj.Conn, PID: hj.PID, Key: hj.SecretKey, Params: hj.ParameterStatuses}, nil
+}
+
+// IsMD5Hash reports whether a password is PostgreSQL's stored md5 form.
+func IsMD5Hash(pw string) bool {
 	if len(pw) != 35 || !strings.HasPrefix(pw, "md5") {
 		return false
 	}
@@ -29,28 +89,20 @@ func isMD5Hash(pw string) bool {
 	return err == nil
 }
 
-// loginResult is what a successful server login leaves.
-type loginResult struct {
-	conn   net.Conn
-	pid    uint32
-	key    []byte
-	params map[string]string
-}
-
 // loginWithMD5Hash logs in to PostgreSQL with a stored md5 hash: the md5
 // method's answer is md5(hash + salt), so the password itself is not needed.
-func (p *pool) loginWithMD5Hash(ctx context.Context) (*loginResult, error) {
+func loginWithMD5Hash(ctx context.Context, t *Target, tlsCfg *TLS) (*Conn, error) {
 	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", hostPort(p.cfg.host, p.cfg.port))
+	nc, err := d.DialContext(ctx, "tcp", t.Addr())
 	if err != nil {
 		return nil, err
 	}
 	deadline, _ := ctx.Deadline()
 	_ = nc.SetDeadline(deadline)
-	cfg, err := p.pgconnConfig()
+	cfg, err := tlsCfg.pgconnConfig(t)
 	if err == nil {
 		var sc net.Conn
-		if sc, err = tlsedge.StartTLS(nc, cfg.TLSConfig, p.e.serverTLS().spec.Required()); err == nil {
+		if sc, err = tlsedge.StartTLS(nc, cfg.TLSConfig, tlsCfg.spec.Required()); err == nil {
 			nc = sc
 		}
 	}
@@ -58,7 +110,7 @@ func (p *pool) loginWithMD5Hash(ctx context.Context) (*loginResult, error) {
 		_ = nc.Close()
 		return nil, err
 	}
-	res, err := md5HashHandshake(nc, p.cfg.serverUser, p.cfg.dbname, p.cfg.serverPassword)
+	res, err := md5HashHandshake(nc, t.User, t.Database, t.Password)
 	if err != nil {
 		_ = nc.Close()
 		return nil, err
@@ -67,13 +119,13 @@ func (p *pool) loginWithMD5Hash(ctx context.Context) (*loginResult, error) {
 	return res, nil
 }
 
-func md5HashHandshake(nc net.Conn, user, dbname, hash string) (*loginResult, error) {
+func md5HashHandshake(nc net.Conn, user, dbname, hash string) (*Conn, error) {
 	fe := pgproto3.NewFrontend(nc, nc)
 	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": user, "database": dbname}})
 	if err := fe.Flush(); err != nil {
 		return nil, err
 	}
-	res := &loginResult{conn: nc, params: map[string]string{}}
+	res := &Conn{Conn: nc, Params: map[string]string{}}
 	for {
 		msg, err := fe.Receive()
 		if err != nil {
@@ -91,9 +143,9 @@ func md5HashHandshake(nc net.Conn, user, dbname, hash string) (*loginResult, err
 		case *pgproto3.AuthenticationSASL, *pgproto3.AuthenticationCleartextPassword:
 			return nil, errors.New("server asks for SCRAM or a cleartext password, which an md5 hash cannot answer: set server_password")
 		case *pgproto3.ParameterStatus:
-			res.params[m.Name] = m.Value
+			res.Params[m.Name] = m.Value
 		case *pgproto3.BackendKeyData:
-			res.pid, res.key = m.ProcessID, append([]byte(nil), m.SecretKey...)
+			res.PID, res.Key = m.ProcessID, append([]byte(nil), m.SecretKey...)
 		case *pgproto3.ErrorResponse:
 			return nil, &pgconn.PgError{Severity: m.Severity, Code: m.Code, Message: m.Message}
 		case *pgproto3.ReadyForQuery:
@@ -105,9 +157,9 @@ func md5HashHandshake(nc net.Conn, user, dbname, hash string) (*loginResult, err
 	}
 }
 
-// clientMessage turns a server login failure into what a client may read:
+// ClientMessage turns a server login failure into what a client may read:
 // PostgreSQL's own message, without pgdogd's addresses and settings.
-func clientMessage(err error) string {
+func ClientMessage(err error) string {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return "server login failed: " + pgErr.Message

@@ -1,4 +1,4 @@
-// admin_loops.go holds the race-free reading of loop-owned state: a function run on every loop, its results gathered with a timeout.
+// onloops.go holds the race-free reading of loop-owned state: a function run on every loop, its results gathered with a timeout.
 
 package engine
 

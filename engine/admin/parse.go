@@ -1,6 +1,6 @@
-// admin_parse.go holds the admin console's parser: a query's text into commands, on top of codec/sqlscan's lexer.
+// parse.go holds the admin console's parser: a query's text into commands, on top of codec/sqlscan's lexer.
 
-package engine
+package admin
 
 import (
 	"fmt"

@@ -1,0 +1,57 @@
+// server.go holds the Prometheus endpoint: an HTTP listener serving the metric families' text exposition.
+
+package metrics
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/pgdogd/pgdogd/engine"
+)
+
+// Server serves the text exposition at /metrics and /.
+type Server struct {
+	srv *http.Server
+	ln  net.Listener
+	set *metrics.Set
+}
+
+// Start listens on host:port and serves the engine's metrics, their names
+// prefixed with namespace and "_" when namespace is not empty, on its own
+// goroutine, away from the event loops.
+func Start(snap engine.Snapshot, host string, port int, namespace string, log *slog.Logger) (*Server, error) {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for metrics on %s: %w", addr, err)
+	}
+	ms := &Server{ln: ln, set: newSet(snap, namespace)}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" && r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		ms.set.WritePrometheus(w)
+	})
+	ms.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := ms.srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+			log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return ms, nil
+}
+
+// Addr is the address the endpoint listens on.
+func (ms *Server) Addr() net.Addr { return ms.ln.Addr() }
+
+// Stop closes the listener and every scrape in progress.
+func (ms *Server) Stop() { _ = ms.srv.Close() }
