@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // rewriteInPieces rewrites stream for a connection whose statements are ss, feeding it in
@@ -23,13 +24,13 @@ func rewriteInPieces(e *Engine, ss *serverStmts, stream []byte, cuts ...int) []b
 }
 
 func TestMirrorRewriteLargeBindInPieces(t *testing.T) {
-	e := &Engine{stmts: newStmtCache()}
-	st := e.stmts.get([]byte("insert into t values ($1)"), nil)
-	bind := frame('B', cs(""), cs(st.name), []byte{0, 0, 0, 1}, make([]byte, 200<<10), []byte{0, 0})
+	e := &Engine{stmts: prepared.NewCache()}
+	st := e.stmts.Get([]byte("insert into t values ($1)"), nil)
+	bind := frame('B', cs(""), cs(st.Name), []byte{0, 0, 0, 1}, make([]byte, 200<<10), []byte{0, 0})
 	var ss serverStmts
 	got := rewriteInPieces(e, &ss, bind, 64<<10, 128<<10)
-	want := cat(codec.AppendClose(nil, 'S', st.name), st.parse, bind)
-	if !bytes.Equal(got, want) || !ss.has(1) {
+	want := cat(codec.AppendClose(nil, 'S', st.Name), st.Parse, bind)
+	if !bytes.Equal(got, want) || !ss.Has(1) {
 		t.Fatalf("a large Bind of a statement the mirror lacks, in pieces: got %d bytes, want Close, Parse and the Bind (%d bytes)", len(got), len(want))
 	}
 	got = rewriteInPieces(e, &ss, bind, 64<<10)
@@ -43,16 +44,16 @@ func TestMirrorRewriteLargeBindInPieces(t *testing.T) {
 }
 
 func TestMirrorRewriteLargeParseInPieces(t *testing.T) {
-	e := &Engine{stmts: newStmtCache()}
+	e := &Engine{stmts: prepared.NewCache()}
 	long := "select '" + string(bytes.Repeat([]byte{'x'}, 100<<10)) + "'"
-	st := e.stmts.get([]byte(long), nil)
-	parse := st.parse
+	st := e.stmts.Get([]byte(long), nil)
+	parse := st.Parse
 	var ss serverStmts
-	if got := rewriteInPieces(e, &ss, parse, 64<<10); !bytes.Equal(got, parse) || len(ss.set) != 1 {
+	if got := rewriteInPieces(e, &ss, parse, 64<<10); !bytes.Equal(got, parse) || ss.Len() != 1 {
 		t.Fatalf("a large Parse the mirror lacks: got %d bytes, want it as it is and the statement known", len(got))
 	}
 	got := rewriteInPieces(e, &ss, parse, 64<<10)
-	if want := cat(codec.AppendClose(nil, 'S', st.name), parse); !bytes.Equal(got, want) {
+	if want := cat(codec.AppendClose(nil, 'S', st.Name), parse); !bytes.Equal(got, want) {
 		t.Fatalf("a large Parse the mirror has: got %d bytes, want Close and the Parse (%d bytes)", len(got), len(want))
 	}
 	if got := rewriteInPieces(e, &ss, parse); !bytes.Equal(got, codec.AppendParse(nil, "", []byte(long), nil)) {

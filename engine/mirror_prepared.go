@@ -5,6 +5,7 @@ package engine
 import (
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/codec/sqlscan"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // mirrorRewrite appends req, one captured request, to dst, made safe for
@@ -33,32 +34,32 @@ func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte
 		body := p.Body()
 		switch p.Type {
 		case codec.MsgParse:
-			name, query, types, ok := parseBody(body)
+			name, query, types, ok := prepared.ParseBody(body)
 			if !ok {
 				break
 			}
 			mirrorDrops(ss, query)
-			if id, shared := stmtID(name); shared {
-				if ss.has(id) {
+			if id, shared := prepared.ID(name); shared {
+				if ss.Has(id) {
 					dst = codec.AppendParse(dst, "", query, types)
 					continue
 				}
-				ss.add(id)
+				ss.Add(id)
 			}
 		case codec.MsgBind:
-			if _, rest, ok := cstring(body); ok {
-				name, _, _ := cstring(rest)
+			if _, rest, ok := prepared.CString(body); ok {
+				name, _, _ := prepared.CString(rest)
 				dst = e.mirrorEnsure(ss, dst, name)
 			}
 		case codec.MsgDescribe:
 			if len(body) > 1 && body[0] == 'S' {
-				name, _, _ := cstring(body[1:])
+				name, _, _ := prepared.CString(body[1:])
 				dst = e.mirrorEnsure(ss, dst, name)
 			}
 		case codec.MsgClose:
 			if len(body) > 1 && body[0] == 'S' {
-				if id, shared := stmtID(body[1 : len(body)-1]); shared {
-					delete(ss.set, id)
+				if id, shared := prepared.ID(body[1 : len(body)-1]); shared {
+					ss.Forget(id)
 				}
 			}
 		case codec.MsgQuery:
@@ -78,24 +79,24 @@ func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte
 func (e *Engine) mirrorFirstPiece(ss *serverStmts, dst []byte, typ byte, body []byte) []byte {
 	switch typ {
 	case codec.MsgBind:
-		if _, rest, ok := cstring(body); ok {
-			if name, _, ok := cstring(rest); ok {
+		if _, rest, ok := prepared.CString(body); ok {
+			if name, _, ok := prepared.CString(rest); ok {
 				dst = e.mirrorEnsure(ss, dst, name)
 			}
 		}
 	case codec.MsgDescribe:
 		if len(body) > 1 && body[0] == 'S' {
-			if name, _, ok := cstring(body[1:]); ok {
+			if name, _, ok := prepared.CString(body[1:]); ok {
 				dst = e.mirrorEnsure(ss, dst, name)
 			}
 		}
 	case codec.MsgParse:
-		name, _, ok := cstring(body)
-		if id, shared := stmtID(name); ok && shared {
-			if ss.has(id) {
+		name, _, ok := prepared.CString(body)
+		if id, shared := prepared.ID(name); ok && shared {
+			if ss.Has(id) {
 				dst = codec.AppendClose(dst, 'S', string(name))
 			}
-			ss.add(id)
+			ss.Add(id)
 		}
 	}
 	return dst
@@ -104,7 +105,7 @@ func (e *Engine) mirrorFirstPiece(ss *serverStmts, dst []byte, typ byte, body []
 // mirrorDrops applies the DEALLOCATE and DISCARD ALL statements of sql to
 // a mirror connection's view. The capture holds shared names already.
 func mirrorDrops(ss *serverStmts, sql []byte) {
-	if !mayDrop(sql) {
+	if !prepared.MayDrop(sql) {
 		return
 	}
 	stmts := sqlscan.Split(sql)
@@ -119,8 +120,8 @@ func mirrorDrops(ss *serverStmts, sql []byte) {
 		case d.All:
 			ss.reset()
 		default:
-			if id, shared := stmtID(d.Name(nil, stmt)); shared {
-				delete(ss.set, id)
+			if id, shared := prepared.ID(d.Name(nil, stmt)); shared {
+				ss.Forget(id)
 			}
 		}
 	}
@@ -129,15 +130,15 @@ func mirrorDrops(ss *serverStmts, sql []byte) {
 // mirrorEnsure appends the Close and Parse of a shared statement the
 // connection may lack.
 func (e *Engine) mirrorEnsure(ss *serverStmts, dst, name []byte) []byte {
-	id, shared := stmtID(name)
-	if !shared || ss.has(id) {
+	id, shared := prepared.ID(name)
+	if !shared || ss.Has(id) {
 		return dst
 	}
-	st := e.stmts.byName(name)
+	st := e.stmts.ByName(name)
 	if st == nil {
 		return dst
 	}
-	ss.add(id)
-	dst = codec.AppendClose(dst, 'S', st.name)
-	return append(dst, st.parse...)
+	ss.Add(id)
+	dst = codec.AppendClose(dst, 'S', st.Name)
+	return append(dst, st.Parse...)
 }

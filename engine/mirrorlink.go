@@ -108,7 +108,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
-	if err != nil || res.Errors > 0 && len(s.stmts.set) > 0 {
+	if err != nil || res.Errors > 0 && s.stmts.Len() > 0 {
 		// An error may have left a statement unprepared: start the next
 		// transaction on a fresh connection rather than guess.
 		d.dest.releaseBlocking(s, false)

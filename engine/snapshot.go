@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
 
@@ -119,6 +120,9 @@ type Counter struct {
 	N    int64
 }
 
+// PreparedStatement is a cached statement and its server-side name, for SHOW PREPARED.
+type PreparedStatement = prepared.Statement
+
 // PreparedStats are the shared prepared statement cache's counters.
 type PreparedStats struct {
 	Statements               int
@@ -178,10 +182,10 @@ func (s snapshot) Pins() []Counter {
 
 func (s snapshot) Prepared() PreparedStats {
 	c := s.e.stmts
-	return PreparedStats{Statements: c.size(), Parses: c.parses.Load(), Binds: c.binds.Load(), Evictions: c.evictions.Load()}
+	return PreparedStats{Statements: c.Size(), Parses: c.Parses.Load(), Binds: c.Binds.Load(), Evictions: c.Evictions.Load()}
 }
 
-func (s snapshot) PreparedStatements() []PreparedStatement { return s.e.stmts.list() }
+func (s snapshot) PreparedStatements() []PreparedStatement { return s.e.stmts.List() }
 
 func (s snapshot) MirrorMemory() (used, limit int64) {
 	s.e.checkMirrorMemory() // the configuration may have changed since the last mirrored transaction
