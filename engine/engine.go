@@ -20,6 +20,7 @@ import (
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
 	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
@@ -87,7 +88,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	}
 	e.clients.init()
 	if len(cfg.Mirrors) > 0 {
-		applyMirrorMemory(e, cfg) // logs the limit in force
+		mirroring.Apply(e.log, cfg) // logs the limit in force
 	}
 	return e, nil
 }

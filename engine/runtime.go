@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
 )
 
 // runtimeSetting is one key SET can change: how to read it, how to parse a
@@ -62,6 +63,8 @@ var runtimeSettings = map[string]runtimeSetting{
 }
 
 func applyLimits(e *Engine, cfg *config.Config) { e.applyPoolLimits(cfg) }
+
+func applyMirrorMemory(e *Engine, cfg *config.Config) { mirroring.Apply(e.log, cfg) }
 
 // intSetting is a whole-number key within lo..hi.
 func intSetting(key string, lo, hi int, field func(*config.General) *int, apply func(*Engine, *config.Config)) runtimeSetting {
@@ -171,7 +174,7 @@ func (e *Engine) Reload() error {
 	e.cfg.Store(cfg)
 	e.pools.Store(ps)
 	e.applyPoolLimits(cfg)
-	applyMirrorMemory(e, cfg)
+	mirroring.Apply(e.log, cfg)
 	byPair := map[[2]string]config.Mirror{}
 	for _, m := range cfg.Mirrors {
 		byPair[[2]string{m.SourceDB, m.DestinationDB}] = m

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
 	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
@@ -132,7 +133,7 @@ type PreparedStats struct {
 var poolIDs atomic.Uint64
 
 // DropReasons names why a mirror did not replay a transaction, in MirrorInfo.Dropped's order.
-func DropReasons() []string { return dropReasonNames[:] }
+func DropReasons() []string { return mirroring.DropReasonNames[:] }
 
 // Snapshot returns the engine's read-only face.
 func (e *Engine) Snapshot() Snapshot { return snapshot{e} }
@@ -188,8 +189,8 @@ func (s snapshot) Prepared() PreparedStats {
 func (s snapshot) PreparedStatements() []PreparedStatement { return s.e.stmts.List() }
 
 func (s snapshot) MirrorMemory() (used, limit int64) {
-	s.e.checkMirrorMemory() // the configuration may have changed since the last mirrored transaction
-	return max(mirrorMemory.Used(), 0), max(mirrorMemory.Limit(), 0)
+	mirroring.Check(s.e.log, s.e.cfg.Load()) // the configuration may have changed since the last mirrored transaction
+	return max(mirroring.Memory.Used(), 0), max(mirroring.Memory.Limit(), 0)
 }
 
 func (e *Engine) knownLoops() int {
@@ -210,10 +211,10 @@ func (p *pool) mirrorInfos() []MirrorInfo {
 		st := &d.stats
 		m := MirrorInfo{User: p.cfg.user, Source: d.sourceDB, Destination: d.destDB, Total: st.total.Load(), Mirrored: st.mirrored.Load(),
 			Errors: st.errors.Load(), Queued: st.queued.Load(), Exposure: d.getExposure(), QueueCapacity: d.queueLen.Load(),
-			Lag: time.Duration(st.lagNanos.Load()), LagP50: st.lag.quantile(0.5), LagP99: st.lag.quantile(0.99)}
-		m.Dropped = make([]Counter, numDropReasons)
+			Lag: time.Duration(st.lagNanos.Load()), LagP50: st.lag.Quantile(0.5), LagP99: st.lag.Quantile(0.99)}
+		m.Dropped = make([]Counter, mirroring.NumDropReasons)
 		for r := range st.dropped {
-			m.Dropped[r] = Counter{dropReasonNames[r], st.dropped[r].Load()}
+			m.Dropped[r] = Counter{mirroring.DropReasonNames[r], st.dropped[r].Load()}
 		}
 		out[i] = m
 	}
