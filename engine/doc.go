@@ -45,22 +45,22 @@
 // A client on loop L that needs a server:
 //  1. takes an idle server of loop L (the fast path, no syscall);
 //  2. otherwise takes a server another loop has left idle for longer than
-//     crossLoopAfter, by migration (below), rather than open one more;
+//     pool.CrossLoopAfter, by migration (below), rather than open one more;
 //  3. otherwise, when the pool is below its size, dials a new server for L;
 //  4. otherwise waits in the pool's FIFO queue.
 //
 // A server released on loop L goes to the oldest waiter of L. It goes to
 // the oldest waiter of another loop instead when that one has waited more
-// than twice as long as L's oldest plus crossLoopAfter (2 ms), or longer
-// than crossLoopAfter when L has no waiter. It moves by migration: on L the
+// than twice as long as L's oldest plus pool.CrossLoopAfter (2 ms), or longer
+// than pool.CrossLoopAfter when L has no waiter. It moves by migration: on L the
 // socket is dup'ed and dropped from L's poller (no FIN is sent, the
 // PostgreSQL session is untouched), and the duplicate is enrolled on the
 // waiter's loop. A waiter that sees idle servers on other loops arms a
 // rebalance timer, which migrates one to it once it has waited
-// crossLoopAfter.
+// pool.CrossLoopAfter.
 //
 // So a client can wait while an idle server sits on another loop, but for
-// at most crossLoopAfter (plus timer slop): waiting that long is usually
+// at most pool.CrossLoopAfter (plus timer slop): waiting that long is usually
 // cheaper than a migration, because a busy loop frees its own servers
 // within one transaction, and it keeps servers from ping-ponging between
 // loops under load. checkout_timeout bounds every wait; the client then
