@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
 
@@ -15,8 +16,8 @@ import (
 // has none of a server's loop state: no link, no gnet connection.
 type mirrorConn struct {
 	nc        net.Conn
-	stmts     serverStmts    // what it has prepared, as far as pgdogd knows
-	params    session.Params // its settings, as far as pgdogd knows
+	stmts     prepared.ServerView // what it has prepared, as far as pgdogd knows
+	params    session.Params      // its settings, as far as pgdogd knows
 	created   time.Time
 	idleSince time.Time
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
 
@@ -270,18 +271,18 @@ func (cl *client) link(s *server) {
 // prepared_statements_limit, as one batch of pgdogd's own whose answers are
 // hidden. It runs at link time, when the server owes nothing.
 func (cl *client) evict(s *server, b []byte) []byte {
-	ids := s.stmts.evictions(cl.e.cfg.Load().General.PreparedStatementsLimit)
+	ids := s.stmts.Evictions(cl.e.cfg.Load().General.PreparedStatementsLimit)
 	if len(ids) == 0 {
 		return b
 	}
 	for _, id := range ids {
-		b = codec.AppendClose(b, 'S', stmtName(id))
+		b = codec.AppendClose(b, 'S', prepared.Name(id))
 		s.l.oweClose(true)
-		delete(s.stmts.set, id)
+		s.stmts.Forget(id)
 	}
 	b = codec.AppendSync(b)
 	s.l.sentOwn()
-	cl.e.stmts.evictions.Add(int64(len(ids)))
+	cl.e.stmts.Evictions.Add(int64(len(ids)))
 	return b
 }
 
@@ -311,13 +312,13 @@ func (cl *client) sees(p *codec.Piece) {
 	var m session.Mark
 	switch p.Type {
 	case codec.MsgBind:
-		_, rest, _ := cstring(p.Body())
-		name, _, _ := cstring(rest)
+		_, rest, _ := prepared.CString(p.Body())
+		name, _, _ := prepared.CString(rest)
 		m = cl.marked[string(name)]
 	case codec.MsgQuery:
 		m = session.MarkOf(p.Body())
 	case codec.MsgParse:
-		name, sql, _, _ := parseBody(p.Body())
+		name, sql, _, _ := prepared.ParseBody(p.Body())
 		if m = session.MarkOf(sql); m != (session.Mark{}) {
 			if cl.marked == nil {
 				cl.marked = map[string]session.Mark{}

@@ -1,18 +1,52 @@
-// Package engine is pgdogd's reactor: gnet event loops, client and server state machines, and the pools.
+// Package engine is pgdogd's reactor: gnet event loops, client and server
+// state machines, the link between them, the pools' servers and waiters,
+// cancel, backpressure and pause. It exports a read-only Snapshot and a
+// Control interface for the admin console and the metrics, which live in
+// packages of their own.
+//
+// # Packages
+//
+// Data flows one way: bytes come in through the reactor, which uses the
+// packages below it and is observed by the packages above it. No package
+// imports one above it:
+//
+//	cmd/pgdogd            wires the engine, the console and the metrics
+//	engine/admin          the console: parser, commands (Snapshot, Control)
+//	engine/metrics        the Prometheus endpoint (Snapshot)
+//	engine                the reactor: loops, clients, servers, links, pools
+//	engine/session        settings and pinned state: values and SQL text
+//	engine/prepared       statement cache, server views, the mirror's rewrite
+//	engine/backend        dial, TLS and login to PostgreSQL
+//	engine/mirroring      drop reasons, replay lag, the mirror memory budget
+//	engine/pool           the waiter choice and the per-loop idle stacks
+//	engine/config, engine/auth, engine/tlsedge, mirror, codec, codec/sqlscan, bufpool
 //
 // # Loops, clients and servers
 //
-// gnet runs `workers` event loops. A client connection is accepted onto one
-// loop (least connections first) and stays there. A server connection is
-// dialed and authenticated by a goroutine (with connect_timeout), then
-// enrolled on the loop of the client that needs it. Forwarding therefore
-// never leaves the loop: the client's frames are peeked from gnet's read
-// buffer, bounds-checked in place and written to the server in one
-// synchronous write, and the server's replies travel back the same way. No
-// copy, no task queue, no lock per message. Only the frames pgdogd must read
-// (ReadyForQuery, ParameterStatus, Terminate) are looked at; the rest is
-// streamed, so a frame larger than gnet's read buffer never has to be held
-// whole.
+// gnet runs `workers` event loops. pgdogd accepts clients on its own
+// listener (accept.go) and enrolls each on the least busy loop, where it
+// stays; a TLS client is handshaken off the loop and reaches it through a
+// socketpair relay (tls.go). A server connection is dialed and logged in by
+// a goroutine (engine/backend, within connect_timeout), then enrolled on
+// the loop of the client that needs it. Forwarding therefore never leaves
+// the loop: the client's frames are peeked from gnet's read buffer,
+// bounds-checked in place and written to the server in one synchronous
+// write, and the server's replies travel back the same way. No copy, no
+// task queue, no lock per message. Only the frames pgdogd must read
+// (ReadyForQuery, ParameterStatus, ErrorResponse, Terminate, and the
+// extended protocol's frames when prepared statements are on) are looked
+// at; the rest is streamed, so a frame larger than gnet's read buffer never
+// has to be held whole.
+//
+// With prepared_statements = "extended" (the default), the client's Parse,
+// Bind, Describe and Close of named statements are rewritten on their way:
+// a statement reaches servers under one shared name per distinct query
+// ("__pgdogd_<id>", engine/prepared), a Parse the server already has is
+// answered by pgdogd, a Bind of a statement the server lacks is preceded by
+// its Parse, DEALLOCATE of a client's name becomes DEALLOCATE of a
+// placeholder, and errors naming a shared name are rewritten with the
+// client's (prepared_conn.go, prepared_drop.go, prepared_names.go). Only
+// then are bytes copied: into the loop's buffer, once per request.
 //
 // # Frames and links
 //
@@ -45,22 +79,22 @@
 // A client on loop L that needs a server:
 //  1. takes an idle server of loop L (the fast path, no syscall);
 //  2. otherwise takes a server another loop has left idle for longer than
-//     crossLoopAfter, by migration (below), rather than open one more;
+//     pool.CrossLoopAfter, by migration (below), rather than open one more;
 //  3. otherwise, when the pool is below its size, dials a new server for L;
 //  4. otherwise waits in the pool's FIFO queue.
 //
 // A server released on loop L goes to the oldest waiter of L. It goes to
 // the oldest waiter of another loop instead when that one has waited more
-// than twice as long as L's oldest plus crossLoopAfter (2 ms), or longer
-// than crossLoopAfter when L has no waiter. It moves by migration: on L the
+// than twice as long as L's oldest plus pool.CrossLoopAfter (2 ms), or longer
+// than pool.CrossLoopAfter when L has no waiter. It moves by migration: on L the
 // socket is dup'ed and dropped from L's poller (no FIN is sent, the
 // PostgreSQL session is untouched), and the duplicate is enrolled on the
 // waiter's loop. A waiter that sees idle servers on other loops arms a
 // rebalance timer, which migrates one to it once it has waited
-// crossLoopAfter.
+// pool.CrossLoopAfter.
 //
 // So a client can wait while an idle server sits on another loop, but for
-// at most crossLoopAfter (plus timer slop): waiting that long is usually
+// at most pool.CrossLoopAfter (plus timer slop): waiting that long is usually
 // cheaper than a migration, because a busy loop frees its own servers
 // within one transaction, and it keeps servers from ping-ponging between
 // loops under load. checkout_timeout bounds every wait; the client then

@@ -20,6 +20,8 @@ import (
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/backend"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // Engine is one running pgdogd: its listener, loops, pools and clients.
@@ -52,7 +54,7 @@ type Engine struct {
 	stats      Stats
 	logins     atomic.Uint64 // pool clients that logged in: each one's number seeds its exposure draws
 	maxMsg     int
-	stmts      *stmtCache // prepared statements, shared by every pool
+	stmts      *prepared.Cache // prepared statements, shared by every pool
 	// adminSecret is the [admin] password, parsed once.
 	adminSecret auth.Secret
 	console     Console         // set by SetConsole
@@ -64,7 +66,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{log: log, stopped: make(chan struct{}), booted: make(chan struct{}), mirrorStop: make(chan struct{}), stmts: newStmtCache()}
+	e := &Engine{log: log, stopped: make(chan struct{}), booted: make(chan struct{}), mirrorStop: make(chan struct{}), stmts: prepared.NewCache()}
 	e.cfg.Store(cfg)
 	ps, err := buildPools(e, cfg, nil)
 	if err != nil {
@@ -86,7 +88,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	}
 	e.clients.init()
 	if len(cfg.Mirrors) > 0 {
-		applyMirrorMemory(e, cfg) // logs the limit in force
+		mirroring.Apply(e.log, cfg) // logs the limit in force
 	}
 	return e, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
 
@@ -26,7 +27,7 @@ func want(t testing.TB, what string, got, want []byte) {
 // noSharedNames fails when bytes a client received name a shared statement.
 func noSharedNames(t testing.TB, b []byte) []byte {
 	t.Helper()
-	if bytes.Contains(b, []byte(stmtPrefix)) {
+	if bytes.Contains(b, []byte(prepared.Prefix)) {
 		t.Fatalf("the client received a shared statement name: %q", b)
 	}
 	return b
@@ -300,11 +301,11 @@ func prepare(t *testing.T, h *harness, cc *fakeConn, name, sql string) *server {
 	s := cl.server
 	sc := s.conn.(*fakeConn)
 	st := cl.stmts.named[name]
-	want(t, "server received", sc.take(), cat(closeS(st.name), parseMsg(st.name, sql), syncMsg()))
+	want(t, "server received", sc.take(), cat(closeS(st.Name), parseMsg(st.Name, sql), syncMsg()))
 	h.send(sc, cat(closeOK, parseOK, rfq('I')))
 	want(t, "client received", noSharedNames(t, cc.take()), cat(parseOK, rfq('I')))
-	if !st.validated.Load() || cl.server != nil {
-		t.Fatalf("after Parse and Sync: validated %v, server still linked %v", st.validated.Load(), cl.server != nil)
+	if !st.Validated.Load() || cl.server != nil {
+		t.Fatalf("after Parse and Sync: validated %v, server still linked %v", st.Validated.Load(), cl.server != nil)
 	}
 	return s
 }
@@ -378,8 +379,8 @@ func TestDeallocateNameRenamed(t *testing.T) {
 	want(t, "server received", a.conn.(*fakeConn).take(), cat(holder, queryMsg("DEALLOCATE __pgdogd_d0")))
 	h.send(a.conn.(*fakeConn), cat(closeOK, parseOK, rfq('I'), complete("DEALLOCATE"), rfq('I')))
 	want(t, "client received", noSharedNames(t, cc.take()), cat(complete("DEALLOCATE"), rfq('I')))
-	if cl.stmts.named["s1"] != nil || !a.stmts.has(1) || cl.stmts.named["s2"] == nil {
-		t.Fatalf("views after DEALLOCATE s1: client %v, server %v", cl.stmts.named, a.stmts.set)
+	if cl.stmts.named["s1"] != nil || !a.stmts.Has(1) || cl.stmts.named["s2"] == nil {
+		t.Fatalf("views after DEALLOCATE s1: client %v, server %v", cl.stmts.named, a.stmts.IDs())
 	}
 	// On a server that lacks it, the same: nothing is prepared for it.
 	holdServer(t, h)
@@ -415,11 +416,11 @@ func TestDropAllViews(t *testing.T) {
 			cl, cc := h.connect()
 			s := prepare(t, h, cc, "s1", "select 1")
 			prepare(t, h, cc, "s2", "select 2")
-			before := map[string]*stmt{"s1": cl.stmts.named["s1"], "s2": cl.stmts.named["s2"]}
+			before := map[string]*prepared.Stmt{"s1": cl.stmts.named["s1"], "s2": cl.stmts.named["s2"]}
 			h.send(cc, queryMsg(c.sql))
 			want(t, "server received", s.conn.(*fakeConn).take(), queryMsg(c.sql))
-			if len(cl.stmts.named) != 0 || len(s.stmts.set) != 0 {
-				t.Fatalf("views not emptied at send: client %v, server %v", cl.stmts.named, s.stmts.set)
+			if len(cl.stmts.named) != 0 || s.stmts.Len() != 0 {
+				t.Fatalf("views not emptied at send: client %v, server %v", cl.stmts.named, s.stmts.IDs())
 			}
 			h.send(s.conn.(*fakeConn), c.reply)
 			answerSettingsRead(t, h, s.conn.(*fakeConn), strings.Contains(strings.ToLower(c.sql), "discard"))
@@ -634,10 +635,10 @@ func TestStatementsPreparedBetweenBindAndExecuteOfDeallocateAll(t *testing.T) {
 	h.send(sc, m.feed(sc.take()))
 	noSharedNames(t, cc.take())
 	// PostgreSQL dropped s2 at the Execute, after it was prepared.
-	knownBug(t, s.stmts.has(2) && cl.stmts.named["s2"] != nil,
+	knownBug(t, s.stmts.Has(2) && cl.stmts.named["s2"] != nil,
 		"a DEALLOCATE ALL is applied to the views at its Bind, not at its Execute: a statement prepared in between stays in both views after PostgreSQL dropped it")
-	if len(cl.stmts.named) != 0 || len(s.stmts.set) != 0 {
-		t.Fatalf("after DEALLOCATE ALL ran: client %v, server %v", cl.stmts.named, s.stmts.set)
+	if len(cl.stmts.named) != 0 || s.stmts.Len() != 0 {
+		t.Fatalf("after DEALLOCATE ALL ran: client %v, server %v", cl.stmts.named, s.stmts.IDs())
 	}
 }
 

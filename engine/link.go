@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // linkState is where a server's conversation stands. The counters of what
@@ -392,7 +393,7 @@ type dropEntry struct {
 	owner   *client // nil when the client's view did not change
 	all     bool    // DEALLOCATE ALL or DISCARD ALL
 	name    string  // DEALLOCATE of this client name
-	removed map[string]*stmt
+	removed map[string]*prepared.Stmt
 	server  map[int]uint64 // DEALLOCATE ALL, DISCARD ALL: the server's view before it
 	seq     uint64         // the server view's drops counter after it was sent
 }
@@ -431,17 +432,15 @@ func (l *link) popDrop() {
 // one takes them (they go with that one's fate).
 func (l *link) undoDrop() {
 	e := &l.drops[l.dropAt]
-	if e.server != nil && l.stmts.drops == e.seq {
+	if e.server != nil && l.stmts.Holds(e.seq) {
 		for id, tick := range e.server {
-			if _, ok := l.stmts.set[id]; !ok {
-				l.stmts.restore(id, tick)
-			}
+			l.stmts.Restore(id, tick)
 		}
 	}
 	for name, st := range e.removed {
 		if later := l.laterDrop(e.owner, name); later != nil {
 			if later.removed == nil {
-				later.removed = map[string]*stmt{}
+				later.removed = map[string]*prepared.Stmt{}
 			}
 			later.removed[name] = st
 		} else if e.owner.stmts.named[name] == nil {

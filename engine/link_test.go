@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // runLinkSteps plays a script of space-separated steps on l. A step is one of:
@@ -188,18 +189,18 @@ func newTestLink() (*server, *client) {
 }
 
 // oweClientParse records a client's named Parse of st, as prepareParse does.
-func oweClientParse(s *server, cl *client, name string, st *stmt) {
+func oweClientParse(s *server, cl *client, name string, st *prepared.Stmt) {
 	cl.stmts.define(name, st)
-	s.stmts.add(st.id)
-	s.l.oweParse(parseEntry{id: st.id, owner: cl, name: name, st: st})
+	s.stmts.Add(st.ID)
+	s.l.oweParse(parseEntry{id: st.ID, owner: cl, name: name, st: st})
 	s.l.sentFrame(codec.MsgParse)
 }
 
 func TestLinkParseQueueAcrossFailedBatches(t *testing.T) {
 	s, cl := newTestLink()
-	st1, st2, st3 := &stmt{id: 1}, &stmt{id: 2}, &stmt{id: 3}
+	st1, st2, st3 := &prepared.Stmt{ID: 1}, &prepared.Stmt{ID: 2}, &prepared.Stmt{ID: 3}
 	// Batch 0: an injected Parse, then the client's "b"; batch 1: the client's "c".
-	s.stmts.add(1)
+	s.stmts.Add(1)
 	s.l.oweParse(parseEntry{drop: true, id: 1, st: st1})
 	oweClientParse(s, cl, "b", st2)
 	s.l.sentFrame(codec.MsgSync)
@@ -213,10 +214,10 @@ func TestLinkParseQueueAcrossFailedBatches(t *testing.T) {
 	if s.l.readyForQuery('I') {
 		t.Fatal("the client's ReadyForQuery taken for pgdogd's")
 	}
-	if s.stmts.has(2) || cl.stmts.named["b"] != nil {
+	if s.stmts.Has(2) || cl.stmts.named["b"] != nil {
 		t.Fatal("a Parse skipped after an error still counts as prepared")
 	}
-	if !s.stmts.has(1) {
+	if !s.stmts.Has(1) {
 		t.Fatal("an answered Parse was undone")
 	}
 	if e, ok := s.l.parseComplete(); !ok || e.drop || e.name != "c" {
@@ -230,13 +231,13 @@ func TestLinkParseQueueAcrossFailedBatches(t *testing.T) {
 
 func TestLinkParseQueueWholeBatchFailed(t *testing.T) {
 	s, cl := newTestLink()
-	oweClientParse(s, cl, "a", &stmt{id: 1})
+	oweClientParse(s, cl, "a", &prepared.Stmt{ID: 1})
 	s.l.oweParse(parseEntry{owner: cl}) // the unnamed statement
 	s.stmts.unnamedBy = cl
 	s.l.sentFrame(codec.MsgSync)
 	s.l.readyForQuery('E')
-	if s.stmts.has(1) || cl.stmts.named["a"] != nil || s.stmts.unnamedBy != nil {
-		t.Fatalf("a failed batch left statements behind: set %v, named %v, unnamed %p", s.stmts.set, cl.stmts.named, s.stmts.unnamedBy)
+	if s.stmts.Has(1) || cl.stmts.named["a"] != nil || s.stmts.unnamedBy != nil {
+		t.Fatalf("a failed batch left statements behind: set %v, named %v, unnamed %p", s.stmts.IDs(), cl.stmts.named, s.stmts.unnamedBy)
 	}
 }
 
@@ -262,10 +263,10 @@ func TestLinkCloseQueueAcrossFailedBatches(t *testing.T) {
 
 func TestLinkDropQueue(t *testing.T) {
 	s, cl := newTestLink()
-	st1, st2, st3 := &stmt{id: 1}, &stmt{id: 2}, &stmt{id: 3}
+	st1, st2, st3 := &prepared.Stmt{ID: 1}, &prepared.Stmt{ID: 2}, &prepared.Stmt{ID: 3}
 	// "deallocate a; deallocate b" in one Query: a takes effect, b fails.
-	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"a": st1}})
-	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"b": st2}})
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*prepared.Stmt{"a": st1}})
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*prepared.Stmt{"b": st2}})
 	s.l.oweDrop(dropEntry{}) // a name that is not the client's
 	s.l.sentFrame(codec.MsgQuery)
 	s.l.dropDone()
@@ -275,7 +276,7 @@ func TestLinkDropQueue(t *testing.T) {
 	}
 	// A refused drop does not take back a name defined again since.
 	cl.stmts.forget("b")
-	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"b": st2, "c": st3}})
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*prepared.Stmt{"b": st2, "c": st3}})
 	s.l.sentFrame(codec.MsgQuery)
 	cl.stmts.define("b", st1)
 	s.l.readyForQuery('I')
@@ -283,10 +284,10 @@ func TestLinkDropQueue(t *testing.T) {
 		t.Fatalf("undo: named %v", cl.stmts.named)
 	}
 	// A failed batch's drop is settled; the next batch's CommandComplete is its own.
-	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"c": st3}})
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*prepared.Stmt{"c": st3}})
 	cl.stmts.forget("c")
 	s.l.sentFrame(codec.MsgQuery)
-	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*stmt{"b": st1}})
+	s.l.oweDrop(dropEntry{owner: cl, removed: map[string]*prepared.Stmt{"b": st1}})
 	cl.stmts.forget("b")
 	s.l.sentFrame(codec.MsgQuery)
 	s.l.readyForQuery('I')

@@ -9,12 +9,11 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pgdogd/pgdogd/bufpool"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
 	"github.com/pgdogd/pgdogd/mirror"
 )
 
@@ -39,14 +38,14 @@ func (s *syncBuf) String() string {
 // fakeAvailable makes the memory available read as avail until t ends, the limit be
 // computed afresh and the peak start again.
 func fakeAvailable(t *testing.T, avail int64) {
-	prev, prevLimit := mirrorBudget.available, mirrorMemory.Limit()
-	mirrorBudget.available = func() (mirror.Available, error) { return mirror.Available{Bytes: avail, Source: "test"}, nil }
-	mirrorBudget.seen.Store(nil)
-	mirrorMemory.ResetPeak()
+	prev, prevLimit := mirroring.ReadAvailable, mirroring.Memory.Limit()
+	mirroring.ReadAvailable = func() (mirror.Available, error) { return mirror.Available{Bytes: avail, Source: "test"}, nil }
+	mirroring.Forget()
+	mirroring.Memory.ResetPeak()
 	t.Cleanup(func() {
-		mirrorBudget.available = prev
-		mirrorBudget.seen.Store(nil)
-		mirrorMemory.SetLimit(prevLimit)
+		mirroring.ReadAvailable = prev
+		mirroring.Forget()
+		mirroring.Memory.SetLimit(prevLimit)
 	})
 }
 
@@ -93,21 +92,21 @@ func (h *harness) transaction(cc, sc *fakeConn, sql string) {
 
 // settledDrops waits until the mirror's transactions are all accounted for and nothing is
 // charged, then returns the drops by reason.
-func settledDrops(t *testing.T, d *mirrorDest) [numDropReasons]int64 {
+func settledDrops(t *testing.T, d *mirrorDest) [mirroring.NumDropReasons]int64 {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var drops [numDropReasons]int64
+		var drops [mirroring.NumDropReasons]int64
 		var n int64
 		for r := range drops {
 			drops[r] = d.stats.dropped[r].Load()
 			n += drops[r]
 		}
-		if n+d.stats.mirrored.Load() == d.stats.total.Load() && mirrorMemory.Used() == 0 {
+		if n+d.stats.mirrored.Load() == d.stats.total.Load() && mirroring.Memory.Used() == 0 {
 			return drops
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not settled: total %d, drops %v, %d bytes charged", d.stats.total.Load(), drops, mirrorMemory.Used())
+			t.Fatalf("not settled: total %d, drops %v, %d bytes charged", d.stats.total.Load(), drops, mirroring.Memory.Used())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -126,25 +125,25 @@ func TestMirrorMemoryDropsAndRelease(t *testing.T) {
 	big := "select '" + strings.Repeat("x", 300<<10) + "'"
 
 	h.transaction(cc, sc, "select 1")
-	if got := settledDrops(t, d); got[dropUnavailable] != 1 || mirrorMemory.Limit() != 256<<10 {
-		t.Fatalf("a small transaction: drops %v, limit %d; want it queued (then unavailable), limit 256 KiB", got, mirrorMemory.Limit())
+	if got := settledDrops(t, d); got[mirroring.DropUnavailable] != 1 || mirroring.Memory.Limit() != 256<<10 {
+		t.Fatalf("a small transaction: drops %v, limit %d; want it queued (then unavailable), limit 256 KiB", got, mirroring.Memory.Limit())
 	}
 	d.downUntil.Store(0)
-	mirrorMemory.ResetPeak()
+	mirroring.Memory.ResetPeak()
 	h.transaction(cc, sc, big)
-	if got := settledDrops(t, d); got[dropMemory] != 1 || mirrorMemory.Peak() > 512 {
-		t.Fatalf("a transaction past the limit: drops %v, peak charge %d; want dropped as memory with nothing copied", got, mirrorMemory.Peak())
+	if got := settledDrops(t, d); got[mirroring.DropMemory] != 1 || mirroring.Memory.Peak() > 512 {
+		t.Fatalf("a transaction past the limit: drops %v, peak charge %d; want dropped as memory with nothing copied", got, mirroring.Memory.Peak())
 	}
 
 	next := *h.e.cfg.Load() // RELOAD with a larger limit: capped at a quarter of 64 MiB
 	next.General.MirrorMemoryLimit = 1 << 30
 	h.e.cfg.Store(&next)
 	h.transaction(cc, sc, big)
-	if got := settledDrops(t, d); got[dropMemory] != 1 || got[dropUnavailable] != 2 || mirrorMemory.Peak() != 512<<10 {
-		t.Fatalf("after the reload: drops %v, peak charge %d; want it charged 512 KiB, queued, released", got, mirrorMemory.Peak())
+	if got := settledDrops(t, d); got[mirroring.DropMemory] != 1 || got[mirroring.DropUnavailable] != 2 || mirroring.Memory.Peak() != 512<<10 {
+		t.Fatalf("after the reload: drops %v, peak charge %d; want it charged 512 KiB, queued, released", got, mirroring.Memory.Peak())
 	}
-	if mirrorMemory.Limit() != 16<<20 || !strings.Contains(log.String(), "msg=\"mirror memory limit\" bytes=16777216 mirror_memory_limit=1073741824 available=67108864") {
-		t.Fatalf("limit %d, log:\n%s\nwant 16 MiB, logged", mirrorMemory.Limit(), log.String())
+	if mirroring.Memory.Limit() != 16<<20 || !strings.Contains(log.String(), "msg=\"mirror memory limit\" bytes=16777216 mirror_memory_limit=1073741824 available=67108864") {
+		t.Fatalf("limit %d, log:\n%s\nwant 16 MiB, logged", mirroring.Memory.Limit(), log.String())
 	}
 }
 
@@ -165,59 +164,22 @@ func TestMirrorMemoryStreamedFrame(t *testing.T) {
 		return data[20<<10:]
 	}
 	rest := copyIn(200 << 10)
-	if used, peak := mirrorMemory.Used(), mirrorMemory.Peak(); used != 0 || peak > 512 {
+	if used, peak := mirroring.Memory.Used(), mirroring.Memory.Peak(); used != 0 || peak > 512 {
 		t.Fatalf("after 20 KiB of 200 KiB of COPY data past a 128 KiB limit: %d bytes charged, peak %d; want the recording given up before it is copied", used, peak)
 	}
 	h.send(cc, cat(rest, frame('c')))
 	h.send(sc, cat(complete("COPY 1"), rfq('I')))
-	if got := settledDrops(t, d); got[dropMemory] != 1 {
+	if got := settledDrops(t, d); got[mirroring.DropMemory] != 1 {
 		t.Fatalf("drops %v, want the COPY dropped as memory", got)
 	}
 	copyIn(100 << 10)
-	if used := mirrorMemory.Used(); used != 128<<10 {
+	if used := mirroring.Memory.Used(); used != 128<<10 {
 		t.Fatalf("%d bytes charged for the first 20 KiB of 100 KiB of COPY data, want %d", used, 128<<10)
 	}
 	h.hangUp(cc)
 	h.hangUp(sc)
-	if got := settledDrops(t, d); got[dropSourceFailed] != 1 {
+	if got := settledDrops(t, d); got[mirroring.DropSourceFailed] != 1 {
 		t.Fatalf("drops %v, want the transaction counted as source_failed", got)
-	}
-}
-
-func TestTrimMirrorMemory(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := bufpool.NewMeter(64 << 20)
-	held := make([]*bufpool.Buf, 16)
-	for i := range held {
-		held[i] = bufpool.GetMetered(1<<20, m)
-	}
-	var trims atomic.Int32
-	release := func() { trims.Add(1) }
-	for _, b := range held[:11] {
-		b.Release()
-	}
-	if burstOver(m) {
-		t.Fatal("5 MiB held after a 16 MiB peak: over, want more than a quarter of the peak to count as busy")
-	}
-	mirrorBudget.trimming.Store(true)
-	trimMirrorMemory(log, m, release, 0, 0) // busy: nothing released
-	if trims.Load() != 0 || mirrorBudget.trimming.Load() {
-		t.Fatalf("%d trims, trimming %v; want none, flag cleared", trims.Load(), mirrorBudget.trimming.Load())
-	}
-	held[11].Release()
-	if !burstOver(m) {
-		t.Fatal("4 MiB held after a 16 MiB peak: not over")
-	}
-	mirrorBudget.trimming.Store(true)
-	trimMirrorMemory(log, m, release, 0, 0)
-	if trims.Load() != 1 || m.Peak() != 4<<20 || burstOver(m) || mirrorBudget.trimming.Load() {
-		t.Fatalf("%d trims, peak %d, flag %v; want one trim and a new peak", trims.Load(), m.Peak(), mirrorBudget.trimming.Load())
-	}
-	for _, b := range held[12:] {
-		b.Release()
-	}
-	if burstOver(m) {
-		t.Fatal("4 MiB freed after the trim counts as a burst; want at least trimMinFreed")
 	}
 }
 
@@ -225,16 +187,16 @@ func TestTrimMirrorMemory(t *testing.T) {
 // and the metrics' source) in step with the reasons.
 func TestDropReasonNames(t *testing.T) {
 	h := newMirrorHarness(t, 1<<20, io.Discard)
-	h.e.pools.Load().list[0].mirrors[0].drop(dropMemory)
+	h.e.pools.Load().list[0].mirrors[0].drop(mirroring.DropMemory)
 	ms := h.e.Snapshot().Mirrors()
-	if len(ms) != 1 || len(ms[0].Dropped) != int(numDropReasons) {
-		t.Fatalf("mirrors %+v; want one with %d drop counters", ms, numDropReasons)
+	if len(ms) != 1 || len(ms[0].Dropped) != int(mirroring.NumDropReasons) {
+		t.Fatalf("mirrors %+v; want one with %d drop counters", ms, mirroring.NumDropReasons)
 	}
 	for i, c := range ms[0].Dropped {
 		if c.Name == "" || c.Name != DropReasons()[i] {
 			t.Errorf("drop counter %d named %q, DropReasons says %q", i, c.Name, DropReasons()[i])
 		}
-		if want := int64(0); dropReason(i) == dropMemory {
+		if want := int64(0); mirroring.DropReason(i) == mirroring.DropMemory {
 			want = 1
 			if c.Name != "memory" || c.N != want {
 				t.Errorf("dropMemory counter %+v; want memory=1", c)

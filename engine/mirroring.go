@@ -10,25 +10,10 @@ import (
 
 	"github.com/pgdogd/pgdogd/bufpool"
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
 	"github.com/pgdogd/pgdogd/engine/session"
 	"github.com/pgdogd/pgdogd/mirror"
 )
-
-// dropReason says why a transaction was not replayed on a mirror.
-type dropReason uint8
-
-const (
-	dropExposure     dropReason = iota // not drawn by exposure sampling
-	dropQueueFull                      // the client's queue for this mirror was full
-	dropTooLarge                       // larger than mirror_max_transaction_size
-	dropUnavailable                    // the mirror was down or had no connection to give
-	dropSourceFailed                   // the transaction failed on the source
-	dropLevel                          // filtered out by the mirror's level (dml/ddl)
-	dropMemory                         // the mirror queues of the process held mirror_memory_limit already
-	numDropReasons
-)
-
-var dropReasonNames = [numDropReasons]string{"exposure", "queue_full", "too_large", "mirror_unavailable", "source_failed", "level", "memory"}
 
 // mirrorDest is one [[mirroring]] entry as seen from one user's source pool.
 type mirrorDest struct {
@@ -46,17 +31,17 @@ type mirrorDest struct {
 // mirrorStats are the counters of one mirrorDest, bumped once per transaction.
 type mirrorStats struct {
 	total, mirrored, errors atomic.Int64
-	dropped                 [numDropReasons]atomic.Int64
+	dropped                 [mirroring.NumDropReasons]atomic.Int64
 	queued                  atomic.Int64 // transactions in this mirror's queues now
 	lagNanos                atomic.Int64 // last replay's end minus the source transaction's end
 	maxLateNanos            atomic.Int64 // worst lateness of a request against its recorded offset, last replay
-	lag                     *lagHistogram
+	lag                     *mirroring.Lag
 }
 
 func (d *mirrorDest) setExposure(x float64) { d.exposure.Store(math.Float64bits(x)) }
 func (d *mirrorDest) getExposure() float64  { return math.Float64frombits(d.exposure.Load()) }
 
-func (d *mirrorDest) drop(r dropReason) { d.stats.dropped[r].Add(1) }
+func (d *mirrorDest) drop(r mirroring.DropReason) { d.stats.dropped[r].Add(1) }
 
 func (d *mirrorDest) down(now time.Time) bool { return now.UnixNano() < d.downUntil.Load() }
 
@@ -122,18 +107,18 @@ func (cl *client) beginTx() {
 	if len(mirrors) == 0 {
 		return
 	}
-	cl.e.checkMirrorMemory()
+	mirroring.Check(cl.e.log, cl.e.cfg.Load())
 	now := time.Now()
 	u := cl.sampler().Float64()
 	for i, d := range mirrors {
 		d.stats.total.Add(1)
 		switch {
 		case u >= d.getExposure():
-			d.drop(dropExposure)
+			d.drop(mirroring.DropExposure)
 		case d.down(now):
-			d.drop(dropUnavailable)
+			d.drop(mirroring.DropUnavailable)
 		case cl.queueFull(i, d):
-			d.drop(dropQueueFull) // known now: the transaction is not even copied
+			d.drop(mirroring.DropQueueFull) // known now: the transaction is not even copied
 		default:
 			c.want |= 1 << i
 		}
@@ -143,14 +128,14 @@ func (cl *client) beginTx() {
 	}
 	c.start = time.Time{} // set when the first request reaches the source
 	// Charged to the process's budget from now until the last mirror releases it.
-	if c.buf = bufpool.GetMetered(512, mirrorMemory); c.buf == nil {
-		cl.dropWanted(dropMemory)
+	if c.buf = bufpool.GetMetered(512, mirroring.Memory); c.buf == nil {
+		cl.dropWanted(mirroring.DropMemory)
 		c.want = 0
 	}
 }
 
 // dropWanted counts the transaction as dropped for r by every mirror that drew it.
-func (cl *client) dropWanted(r dropReason) {
+func (cl *client) dropWanted(r mirroring.DropReason) {
 	for i, d := range cl.pool.mirrors {
 		if cl.cap.want&(1<<i) != 0 {
 			d.drop(r)
@@ -245,18 +230,18 @@ func (cl *client) endTx() {
 		}
 		switch {
 		case c.tooBig:
-			d.drop(dropTooLarge)
+			d.drop(mirroring.DropTooLarge)
 		case c.noMemory:
-			d.drop(dropMemory)
+			d.drop(mirroring.DropMemory)
 		case c.failed:
-			d.drop(dropSourceFailed)
+			d.drop(mirroring.DropSourceFailed)
 		case !kind.Matches(d.level):
-			d.drop(dropLevel)
+			d.drop(mirroring.DropLevel)
 		default:
 			buf.Retain()
 			if !cl.pushMirror(i, d, t) {
 				buf.Release()
-				d.drop(dropQueueFull)
+				d.drop(mirroring.DropQueueFull)
 			}
 		}
 	}
@@ -321,7 +306,7 @@ func (cl *client) pushMirror(i int, d *mirrorDest, t txn) bool {
 func (cl *client) closeMirrors() {
 	c := &cl.cap
 	if c.inTx {
-		cl.dropWanted(dropSourceFailed) // the client left mid-transaction
+		cl.dropWanted(mirroring.DropSourceFailed) // the client left mid-transaction
 	}
 	if c.buf != nil {
 		c.buf.Release()

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 	"github.com/pgdogd/pgdogd/mirror"
 )
@@ -61,26 +63,26 @@ func (l *mirrorLink) run(after <-chan struct{}) {
 			l.dest.stats.queued.Add(-1)
 			l.replay(r, t)
 			t.buf.Release()
-			maybeTrimMirrorMemory(l.e.log)
+			mirroring.MaybeTrim(l.e.log)
 		}
 	}
 	l.ring.Drain(func(t txn) { // shutting down: what is left is dropped
 		l.dest.stats.queued.Add(-1)
-		l.dest.drop(dropUnavailable)
+		l.dest.drop(mirroring.DropUnavailable)
 		t.buf.Release()
 	})
 }
 
 // rewrite makes prepared statements exist on the connection being replayed on.
 func (l *mirrorLink) rewrite(dst, req []byte) []byte {
-	return l.e.mirrorRewrite(&l.cur.stmts, &l.rw, dst, req)
+	return prepared.RewriteForMirror(l.e.stmts, &l.cur.stmts, &l.rw, dst, req)
 }
 
 // replay runs one transaction on a connection of the destination pool.
 func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	d := l.dest
 	if d.down(time.Now()) {
-		d.drop(dropUnavailable)
+		d.drop(mirroring.DropUnavailable)
 		return
 	}
 	s, err := d.dest.acquireBlocking(time.Now().Add(d.dest.checkoutTimeout()))
@@ -88,7 +90,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 		if err != errPoolExhausted {
 			d.markDown() // cannot connect: drop at the source for a while
 		}
-		d.drop(dropUnavailable)
+		d.drop(mirroring.DropUnavailable)
 		return
 	}
 	l.cur = s
@@ -99,7 +101,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	if !ok {
 		d.stats.errors.Add(1)
 		d.dest.releaseBlocking(s, false)
-		d.drop(dropUnavailable)
+		d.drop(mirroring.DropUnavailable)
 		return
 	}
 	// No statement ran longer on the source than the whole transaction: a
@@ -108,7 +110,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
-	if err != nil || res.Errors > 0 && len(s.stmts.set) > 0 {
+	if err != nil || res.Errors > 0 && s.stmts.Len() > 0 {
 		// An error may have left a statement unprepared: start the next
 		// transaction on a fresh connection rather than guess.
 		d.dest.releaseBlocking(s, false)
@@ -125,7 +127,7 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	d.stats.mirrored.Add(1)
 	lag := time.Since(t.end)
 	d.stats.lagNanos.Store(int64(lag))
-	d.stats.lag.observe(lag)
+	d.stats.lag.Observe(lag)
 }
 
 // syncParams gives the mirror connection the client's settings, as link does

@@ -8,12 +8,9 @@ import (
 
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
+	pooling "github.com/pgdogd/pgdogd/engine/pool"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
-
-// crossLoopAfter is how long a waiter may be passed over in favour of
-// same-loop waiters before any release serves it first (see doc.go).
-const crossLoopAfter = 2 * time.Millisecond
 
 // poolConfig is what a pool needs from the configuration, resolved once.
 // size, minSize, idleTimeout and lifetime change at runtime (SET, RELOAD):
@@ -41,10 +38,10 @@ type pool struct {
 	id  PoolID // unique in the process
 
 	mu      sync.Mutex
-	idle    [][]*server    // per loop, LIFO
-	total   int            // servers open, connecting or migrating
-	waiters []*client      // FIFO
-	defs    session.Params // parameters a fresh server reports; nil until the first connects
+	idle    pooling.Idle[*server] // per loop, LIFO
+	total   int                   // servers open, connecting or migrating
+	waiters []*client             // FIFO
+	defs    session.Params        // parameters a fresh server reports; nil until the first connects
 	// accepted holds clients' startup settings a server accepted, by params.key,
 	// with the reported ones as the server spells them.
 	accepted       map[string]session.Params
@@ -66,7 +63,7 @@ type pool struct {
 }
 
 func newPool(e *Engine, cfg poolConfig) *pool {
-	p := &pool{e: e, cfg: cfg, id: PoolID(poolIDs.Add(1)), idle: make([][]*server, e.numLoops())}
+	p := &pool{e: e, cfg: cfg, id: PoolID(poolIDs.Add(1)), idle: pooling.NewIdle[*server](e.numLoops())}
 	p.stats.shards = make([]statShard, e.numLoops())
 	return p
 }
@@ -105,7 +102,7 @@ func (p *pool) checkout(cl *client) *server {
 		go p.dial(cl.loop)
 		return nil
 	}
-	if p.idleElsewhere(li) {
+	if p.idle.Elsewhere(li) {
 		p.armRebalance()
 	}
 	p.mu.Unlock()
@@ -114,44 +111,19 @@ func (p *pool) checkout(cl *client) *server {
 
 // popIdle takes the most recently used idle server of loop li. Caller holds mu.
 func (p *pool) popIdle(li int) *server {
-	st := p.idle[li]
-	if len(st) == 0 {
-		return nil
-	}
-	s := st[len(st)-1]
-	st[len(st)-1] = nil
-	p.idle[li] = st[:len(st)-1]
+	s, _ := p.idle.Pop(li)
 	return s
 }
 
 // popStale takes the longest-idle server of a loop other than li when it
-// has been idle longer than crossLoopAfter. Caller holds mu.
+// has been idle longer than pooling.CrossLoopAfter. Caller holds mu.
 func (p *pool) popStale(li int, now time.Time) *server {
-	for j, st := range p.idle {
-		if j == li || len(st) == 0 || now.Sub(st[0].idleSince) <= crossLoopAfter {
-			continue
-		}
-		s := st[0]
-		copy(st, st[1:])
-		st[len(st)-1] = nil
-		p.idle[j] = st[:len(st)-1]
-		return s
-	}
-	return nil
-}
-
-// idleElsewhere reports whether a loop other than li has an idle server. Caller holds mu.
-func (p *pool) idleElsewhere(li int) bool {
-	for j, st := range p.idle {
-		if j != li && len(st) > 0 {
-			return true
-		}
-	}
-	return false
+	s, _ := p.idle.PopStale(li, now)
+	return s
 }
 
 // release gives back a clean server, on its own loop: to a waiter of the
-// same loop, to a waiter elsewhere that waited past crossLoopAfter (by
+// same loop, to a waiter elsewhere that waited past pooling.CrossLoopAfter (by
 // migration), or to the idle stack.
 func (p *pool) release(s *server) {
 	now := time.Now()
@@ -168,7 +140,7 @@ func (p *pool) release(s *server) {
 	if w == nil {
 		s.idleSince = now
 		s.setState(svIdle)
-		p.idle[s.loop.idx] = append(p.idle[s.loop.idx], s)
+		p.idle.Push(s.loop.idx, s)
 		if len(p.waiters) > 0 && !p.paused {
 			p.armRebalance() // waiters elsewhere: move this server if they keep waiting
 		}
@@ -186,52 +158,24 @@ func (p *pool) release(s *server) {
 	w.serve(s)
 }
 
-// pickWaiter chooses who a server released on loop li goes to: the oldest
-// waiter of loop li, unless the oldest waiter of another loop (with no
-// server already on its way) has waited more than twice as long plus
-// crossLoopAfter, which keeps waits even across loops without moving
-// servers while the loops are evenly loaded. With no waiter on li, the
-// oldest elsewhere once it has waited crossLoopAfter. Caller holds mu.
+// pickWaiter chooses who a server released on loop li goes to (see
+// pooling.PickWaiter), or nil. Caller holds mu.
 func (p *pool) pickWaiter(li int, now time.Time) *client {
-	var here, there *client
-	for _, w := range p.waiters {
-		switch {
-		case w.loop.idx == li:
-			if here == nil {
-				here = w // a migrated server arriving for w lands here too
-			}
-		case !w.expecting && there == nil:
-			there = w
-		}
-		if here != nil && there != nil {
-			break
-		}
-	}
-	switch {
-	case there == nil:
-		return here
-	case here == nil:
-		if now.Sub(there.waitStart) > crossLoopAfter {
-			return there
-		}
-		return nil // the server idles here; a rebalance moves it if the wait goes on
-	case now.Sub(there.waitStart) > 2*now.Sub(here.waitStart)+crossLoopAfter:
-		return there
-	}
-	return here
+	w, _ := pooling.PickWaiter(p.waiters, li, now)
+	return w
 }
 
-// armRebalance schedules one rebalance after crossLoopAfter. Caller holds mu.
+// armRebalance schedules one rebalance after pooling.CrossLoopAfter. Caller holds mu.
 func (p *pool) armRebalance() {
 	if p.rebalanceArmed || p.closed {
 		return
 	}
 	p.rebalanceArmed = true
-	time.AfterFunc(crossLoopAfter, p.rebalance)
+	time.AfterFunc(pooling.CrossLoopAfter, p.rebalance)
 }
 
 // rebalance moves idle servers to the loops of waiters that waited past
-// crossLoopAfter, oldest first; it re-arms while younger waiters remain
+// pooling.CrossLoopAfter, oldest first; it re-arms while younger waiters remain
 // and idle servers exist elsewhere.
 func (p *pool) rebalance() {
 	now := time.Now()
@@ -250,8 +194,8 @@ func (p *pool) rebalance() {
 		if w.expecting {
 			continue
 		}
-		if now.Sub(w.waitStart) < crossLoopAfter {
-			again = again || p.idleElsewhere(w.loop.idx)
+		if now.Sub(w.waitStart) < pooling.CrossLoopAfter {
+			again = again || p.idle.Elsewhere(w.loop.idx)
 			continue
 		}
 		for j := range p.idle {
@@ -276,15 +220,9 @@ func (p *pool) rebalance() {
 
 // removeWaiter drops cl from the queue. Caller holds mu.
 func (p *pool) removeWaiter(cl *client) bool {
-	for i, w := range p.waiters {
-		if w == cl {
-			copy(p.waiters[i:], p.waiters[i+1:])
-			p.waiters[len(p.waiters)-1] = nil
-			p.waiters = p.waiters[:len(p.waiters)-1]
-			return true
-		}
-	}
-	return false
+	var ok bool
+	p.waiters, ok = pooling.Remove(p.waiters, cl)
+	return ok
 }
 
 // cancelWait is called on cl's loop when a waiting client leaves.
@@ -304,13 +242,7 @@ func (p *pool) dropped(s *server, connErr error) {
 	p.mu.Lock()
 	p.total--
 	if s != nil && s.loop != nil {
-		st := p.idle[s.loop.idx]
-		for i, x := range st {
-			if x == s {
-				p.idle[s.loop.idx] = append(st[:i], st[i+1:]...)
-				break
-			}
-		}
+		p.idle.Remove(s.loop.idx, s)
 	}
 	var failed []*client
 	if connErr != nil {
@@ -379,10 +311,7 @@ func (p *pool) close() {
 
 // takeIdle empties the idle stacks and the idle blocking list. Caller holds mu.
 func (p *pool) takeIdle() (idle []*server, blocking []*mirrorConn) {
-	for i, st := range p.idle {
-		idle = append(idle, st...)
-		p.idle[i] = nil
-	}
+	idle = p.idle.TakeAll()
 	blocking, p.idleBlocking = p.idleBlocking, nil
 	return idle, blocking
 }
@@ -399,3 +328,11 @@ func (p *pool) closeServers(idle []*server, blocking []*mirrorConn, reason strin
 		p.dropped(nil, nil)
 	}
 }
+
+// Loop, Expecting and WaitStart make a client a pooling.Waiter.
+func (cl *client) Loop() int            { return cl.loop.idx }
+func (cl *client) Expecting() bool      { return cl.expecting }
+func (cl *client) WaitStart() time.Time { return cl.waitStart }
+
+// IdleSince makes a server a pooling.Server.
+func (s *server) IdleSince() time.Time { return s.idleSince }

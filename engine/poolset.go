@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
 )
 
 type poolKey struct{ user, database string }
@@ -126,7 +127,7 @@ func (ps *poolSet) wireMirrors(cfg *config.Config, fresh []*pool) {
 			d.setExposure(m.Exposure)
 			d.queueLen.Store(int64(max(m.QueueLength, 1)))
 			d.maxTxn.Store(int64(cfg.General.MirrorMaxTransactionBytes))
-			d.stats.lag = &lagHistogram{}
+			d.stats.lag = &mirroring.Lag{}
 			p.mirrors = append(p.mirrors, d)
 			if m.Level != "" && m.Level != "all" {
 				p.mirrorLevels = true

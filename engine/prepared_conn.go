@@ -3,23 +3,22 @@
 package engine
 
 import (
-	"sort"
-
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // clientStmts is a client's view: its statement names, and its last unnamed Parse.
 type clientStmts struct {
-	named      map[string]*stmt
+	named      map[string]*prepared.Stmt
 	unnamed    []byte // the last Parse of the unnamed statement, whole frame (a copy); nil when it must not be re-sent
 	unnamedGen uint64 // bumped at each unnamed Parse
 	// unnamedDrops: what the unnamed statement drops when it runs, and the
 	// client's name it deallocates (DEALLOCATE name, renamed).
-	unnamedDrops    dropping
+	unnamedDrops    prepared.Dropping
 	unnamedDropName string
 	// deallocs: for the client's named statements that are DEALLOCATE name,
 	// the client's name each deallocates.
-	deallocs map[*stmt]string
+	deallocs map[*prepared.Stmt]string
 	// portals: the bound portals whose Execute drops statements.
 	portals map[string]portalDrop
 	// unconfirmed: names whose Parse went to a server and is not answered yet.
@@ -36,19 +35,19 @@ type clientStmts struct {
 // forget drops a client's name for a statement.
 func (cs *clientStmts) forget(name string) {
 	if st := cs.named[name]; st != nil {
-		cs.noteGone(st.id, name) // errors of requests already sent may still name it
+		cs.noteGone(st.ID, name) // errors of requests already sent may still name it
 	}
 	delete(cs.named, name)
 	delete(cs.unconfirmed, name)
 }
 
 // define gives a client's name to a statement.
-func (cs *clientStmts) define(name string, st *stmt) {
+func (cs *clientStmts) define(name string, st *prepared.Stmt) {
 	if cs.named == nil {
-		cs.named = map[string]*stmt{}
+		cs.named = map[string]*prepared.Stmt{}
 	}
 	if old := cs.named[name]; old != nil && old != st {
-		cs.noteGone(old.id, name) // errors of requests already sent may still name it
+		cs.noteGone(old.ID, name) // errors of requests already sent may still name it
 	}
 	cs.named[name] = st
 }
@@ -62,77 +61,23 @@ type parseEntry struct {
 	// again if PostgreSQL rejects or skips the Parse.
 	owner *client
 	name  string
-	st    *stmt // the statement, marked validated by its ParseComplete
-	prev  *stmt // the statement the name had before, given back if the Parse fails
+	st    *prepared.Stmt // the statement, marked validated by its ParseComplete
+	prev  *prepared.Stmt // the statement the name had before, given back if the Parse fails
 }
 
-// serverStmts is what one server has prepared, as far as pgdogd knows. The
-// view may miss statements the server has (after a DEALLOCATE ALL that
-// failed, say) but never lists one it lacks: a statement is injected with a
-// Close before its Parse, so a miss costs nothing but the injection.
+// serverStmts is what one server has prepared (prepared.ServerView), and
+// whose unnamed statement it holds.
 type serverStmts struct {
-	set        map[int]uint64 // statement id -> last use, for LRU eviction
-	tick       uint64
+	prepared.ServerView
 	unnamedBy  *client // whose unnamed statement the server holds
 	unnamedGen uint64
-	drops      uint64 // DEALLOCATE and DISCARD ALL sent, and Parses failed: a saved view is good while it holds
-	// pending: statements whose Parse pgdogd injected and that are not
-	// answered yet, with the batch it went in: a later batch cannot count on
-	// them (the injection's batch may fail before it).
-	pending map[int]uint64
-}
-
-// sure reports whether the server has statement id for a message of batch:
-// its Parse was answered, or went in the same batch (which fails with it).
-func (ss *serverStmts) sure(id int, batch uint64) bool {
-	if !ss.has(id) {
-		return false
-	}
-	b, pending := ss.pending[id]
-	return !pending || b == batch
-}
-
-// sentParse records a Parse of statement id sent in batch.
-func (ss *serverStmts) sentParse(id int, batch uint64) {
-	ss.add(id)
-	if ss.pending == nil {
-		ss.pending = map[int]uint64{}
-	}
-	ss.pending[id] = batch
-}
-
-// restore puts back a statement a refused DEALLOCATE ALL took out of the view.
-func (ss *serverStmts) restore(id int, tick uint64) {
-	if ss.set == nil {
-		ss.set = map[int]uint64{}
-	}
-	ss.set[id] = tick
-}
-
-func (ss *serverStmts) has(id int) bool {
-	_, ok := ss.set[id]
-	if ok {
-		ss.tick++
-		ss.set[id] = ss.tick
-	}
-	return ok
-}
-
-func (ss *serverStmts) add(id int) {
-	if ss.set == nil {
-		ss.set = map[int]uint64{}
-	}
-	ss.tick++
-	ss.set[id] = ss.tick
 }
 
 // parseFailed undoes what a Parse that PostgreSQL rejected or skipped was
 // expected to define.
 func (ss *serverStmts) parseFailed(e parseEntry) {
 	if e.id != 0 {
-		delete(ss.set, e.id)
-		delete(ss.pending, e.id)
-		ss.drops++ // a view saved before this Parse failed no longer holds
+		ss.Failed(e.id) // a view saved before this Parse failed no longer holds
 	} else {
 		ss.unnamedBy = nil
 	}
@@ -146,22 +91,8 @@ func (ss *serverStmts) parseFailed(e parseEntry) {
 
 // reset forgets everything (DISCARD ALL, DEALLOCATE ALL).
 func (ss *serverStmts) reset() {
-	clear(ss.set)
-	clear(ss.pending)
+	ss.Reset()
 	ss.unnamedBy = nil
-}
-
-// evictions returns the least recently used statements beyond limit.
-func (ss *serverStmts) evictions(limit int) []int {
-	if limit <= 0 || len(ss.set) <= limit {
-		return nil
-	}
-	ids := make([]int, 0, len(ss.set))
-	for id := range ss.set {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ss.set[ids[i]] < ss.set[ids[j]] })
-	return ids[:len(ids)-limit]
 }
 
 // rewriter builds the bytes sent to a server when some frames must change.
@@ -198,12 +129,12 @@ func (r *rewriter) finish(end int) []byte {
 // preceded by a Close of the same name (a no-op when it is absent) so that
 // the Parse cannot collide with a copy pgdogd lost track of. Both replies
 // are hidden.
-func (cl *client) inject(s *server, r *rewriter, st *stmt) {
-	r.out = codec.AppendClose(r.out, 'S', st.name)
+func (cl *client) inject(s *server, r *rewriter, st *prepared.Stmt) {
+	r.out = codec.AppendClose(r.out, 'S', st.Name)
 	s.l.oweClose(true)
-	r.out = append(r.out, st.parse...)
-	s.l.oweParse(parseEntry{drop: true, id: st.id, st: st})
-	s.stmts.sentParse(st.id, s.l.sent)
+	r.out = append(r.out, st.Parse...)
+	s.l.oweParse(parseEntry{drop: true, id: st.ID, st: st})
+	s.stmts.SentParse(st.ID, s.l.sent)
 }
 
 // prepareFrame handles one Parse, Bind, Describe, Close or Query frame at
@@ -220,17 +151,17 @@ func (cl *client) prepareFrame(s *server, r *rewriter, p *codec.Piece, off int) 
 		cl.prepareParse(s, r, p, off)
 	case codec.MsgBind:
 		// Bind portal, statement: the statement must be on this server.
-		_, rest, ok := cstring(body)
+		_, rest, ok := prepared.CString(body)
 		if !ok {
 			return
 		}
-		name, _, _ := cstring(rest)
+		name, _, _ := prepared.CString(rest)
 		cl.ensure(s, r, p, off, len(body)-len(rest), name)
-		cl.e.stmts.binds.Add(1)
+		cl.e.stmts.Binds.Add(1)
 	case codec.MsgDescribe:
 		// Describe of a statement (not a portal) needs the statement too.
 		if len(body) > 1 && body[0] == 'S' {
-			name, _, _ := cstring(body[1:])
+			name, _, _ := prepared.CString(body[1:])
 			cl.ensure(s, r, p, off, 1, name)
 		}
 	case codec.MsgClose:
@@ -263,10 +194,10 @@ func (cl *client) prepareClose(s *server, r *rewriter, p *codec.Piece, off int) 
 		}
 		return
 	}
-	name, _, _ := cstring(body[1:])
+	name, _, _ := prepared.CString(body[1:])
 	cl.stmts.forget(string(name))
 	r.cut(off, off+p.Size)
-	r.out = codec.AppendRenamed(r.out, p.Bytes, 1, stmtPrefix+"closed")
+	r.out = codec.AppendRenamed(r.out, p.Bytes, 1, prepared.Prefix+"closed")
 }
 
 // prepareParse sends a named Parse under the shared name, or, when the
@@ -274,7 +205,7 @@ func (cl *client) prepareClose(s *server, r *rewriter, p *codec.Piece, off int) 
 // still gets its ParseComplete in order.
 func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) {
 	ss := &s.stmts
-	name, query, types, ok := parseBody(p.Body())
+	name, query, types, ok := prepared.ParseBody(p.Body())
 	if !ok {
 		return // malformed: PostgreSQL answers it
 	}
@@ -294,14 +225,14 @@ func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) 
 	if rewritten {
 		query = sql // DEALLOCATE of a client's name, through a placeholder
 	}
-	st := cl.e.stmts.get(query, types)
+	st := cl.e.stmts.Get(query, types)
 	if rewritten {
 		if cl.stmts.deallocs == nil {
-			cl.stmts.deallocs = map[*stmt]string{}
+			cl.stmts.deallocs = map[*prepared.Stmt]string{}
 		}
 		cl.stmts.deallocs[st] = target
 	}
-	cl.e.stmts.parses.Add(1)
+	cl.e.stmts.Parses.Add(1)
 	key := string(name)
 	cl.stmts.define(key, st)
 	if cl.stmts.unconfirmed == nil {
@@ -309,17 +240,17 @@ func (cl *client) prepareParse(s *server, r *rewriter, p *codec.Piece, off int) 
 	}
 	cl.stmts.unconfirmed[key] = true
 	r.cut(off, off+p.Size)
-	if ss.has(st.id) {
+	if ss.Has(st.ID) {
 		r.out = codec.AppendParse(r.out, "", query, types)
 		ss.unnamedBy = nil
 		s.l.oweParse(parseEntry{owner: cl, name: key, st: st, prev: prev})
 		return
 	}
-	r.out = codec.AppendClose(r.out, 'S', st.name)
+	r.out = codec.AppendClose(r.out, 'S', st.Name)
 	s.l.oweClose(true)
-	r.out = append(r.out, st.parse...)
-	ss.add(st.id) // the client's own: if it fails, PostgreSQL would not have the name either
-	s.l.oweParse(parseEntry{id: st.id, owner: cl, name: key, st: st, prev: prev})
+	r.out = append(r.out, st.Parse...)
+	ss.Add(st.ID) // the client's own: if it fails, PostgreSQL would not have the name either
+	s.l.oweParse(parseEntry{id: st.ID, owner: cl, name: key, st: st, prev: prev})
 }
 
 // refuseDuplicate makes PostgreSQL itself refuse a Parse of a name the
@@ -341,15 +272,14 @@ func (cl *client) refuseDuplicate(s *server, r *rewriter, off int, name []byte) 
 // when it took: an empty Parse of it collides then (its error is renamed to
 // the client's name) and fails the batch; otherwise it is closed again and
 // the client's Parse defines the name.
-func (cl *client) probeDuplicate(s *server, r *rewriter, off int, prev *stmt, name []byte) {
-	cl.stmts.noteRename(prev.id, name) // the error names the client's statement
+func (cl *client) probeDuplicate(s *server, r *rewriter, off int, prev *prepared.Stmt, name []byte) {
+	cl.stmts.noteRename(prev.ID, name) // the error names the client's statement
 	r.cut(off, off)
-	r.out = codec.AppendParse(r.out, prev.name, nil, []byte{0, 0})
+	r.out = codec.AppendParse(r.out, prev.Name, nil, []byte{0, 0})
 	s.l.oweParse(parseEntry{drop: true})
-	r.out = codec.AppendClose(r.out, 'S', prev.name)
+	r.out = codec.AppendClose(r.out, 'S', prev.Name)
 	s.l.oweClose(true)
-	delete(s.stmts.set, prev.id)
-	s.stmts.drops++
+	s.stmts.Dropped(prev.ID)
 }
 
 // cleanupAfterSync closes, as a batch of pgdogd's own right after the
@@ -377,11 +307,11 @@ func (cl *client) parseUnnamed(s *server, r *rewriter, p *codec.Piece, off int, 
 	if sql, target, rewritten := cl.parseDrops(query); rewritten {
 		r.cut(off, off+p.Size)
 		r.out = codec.AppendParse(r.out, "", sql, types)
-		cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = droppingOf(sql), target
+		cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = prepared.DroppingOf(sql), target
 		cl.stmts.unnamed = nil // the name it deallocates is not the client's in another transaction
 		return
 	}
-	cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = droppingOf(query), ""
+	cl.stmts.unnamedDrops, cl.stmts.unnamedDropName = prepared.DroppingOf(query), ""
 	cl.stmts.unnamed = append(cl.stmts.unnamed[:0], p.Bytes...)
 }
 
@@ -416,25 +346,25 @@ func (cl *client) ensure(s *server, r *rewriter, p *codec.Piece, off, nameAt int
 	if st == nil {
 		return // PostgreSQL answers that it does not exist
 	}
-	cl.bound(s, r, p, off, st.drops, cl.stmts.deallocs[st])
+	cl.bound(s, r, p, off, st.Drops, cl.stmts.deallocs[st])
 	r.cut(off, off+p.Size)
-	if !ss.sure(st.id, s.l.sent) {
+	if !ss.Sure(st.ID, s.l.sent) {
 		cl.inject(s, r, st)
 	}
-	r.out = codec.AppendRenamed(r.out, p.Bytes, nameAt, st.name)
-	cl.stmts.noteRename(st.id, name)
+	r.out = codec.AppendRenamed(r.out, p.Bytes, nameAt, st.Name)
+	cl.stmts.noteRename(st.ID, name)
 }
 
 // bound runs at a Bind (not a Describe) of a statement: a portal bound to a
 // statement that drops statements has that done at its Execute; binding
 // another statement to the portal forgets it.
-func (cl *client) bound(s *server, r *rewriter, p *codec.Piece, off int, d dropping, target string) {
-	if p.Type != codec.MsgBind || len(cl.stmts.portals) == 0 && d == (dropping{}) {
+func (cl *client) bound(s *server, r *rewriter, p *codec.Piece, off int, d prepared.Dropping, target string) {
+	if p.Type != codec.MsgBind || len(cl.stmts.portals) == 0 && d == (prepared.Dropping{}) {
 		return
 	}
-	portal, _, _ := cstring(p.Body())
+	portal, _, _ := prepared.CString(p.Body())
 	delete(cl.stmts.portals, string(portal))
-	if d != (dropping{}) {
+	if d != (prepared.Dropping{}) {
 		cl.bindDrops(s, r, off, portal, d, target)
 	}
 }
@@ -462,11 +392,11 @@ func (cl *client) answerParses(buf []byte) int {
 		if p.Type != codec.MsgParse {
 			return 0
 		}
-		name, query, types, ok := parseBody(p.Body())
+		name, query, types, ok := prepared.ParseBody(p.Body())
 		if !ok || len(name) == 0 || cl.stmts.named[string(name)] != nil {
 			return 0
 		}
-		if st := cl.e.stmts.find(query, types); st == nil || !st.validated.Load() || st.drops != (dropping{}) {
+		if st := cl.e.stmts.Find(query, types); st == nil || !st.Validated.Load() || st.Drops != (prepared.Dropping{}) {
 			return 0
 		}
 		for _, n := range names {
@@ -481,9 +411,9 @@ func (cl *client) answerParses(buf []byte) int {
 	for pos := 0; pos < off; {
 		p, _ := w.Next(buf[pos:])
 		if p.Type == codec.MsgParse {
-			name, query, types, _ := parseBody(p.Body())
-			cl.stmts.define(string(name), cl.e.stmts.get(query, types))
-			cl.e.stmts.parses.Add(1)
+			name, query, types, _ := prepared.ParseBody(p.Body())
+			cl.stmts.define(string(name), cl.e.stmts.Get(query, types))
+			cl.e.stmts.Parses.Add(1)
 			out = codec.AppendParseComplete(out)
 		}
 		pos += p.Size

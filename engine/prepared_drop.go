@@ -3,78 +3,19 @@
 package engine
 
 import (
-	"maps"
 	"slices"
-	"strconv"
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/codec/sqlscan"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
-
-// A client's DEALLOCATE name cannot reach the server as it is (the server
-// knows the statement under a shared name), nor as DEALLOCATE of the shared
-// name (other clients use it, and a client may have two names for it). It
-// is sent as DEALLOCATE of a placeholder that pgdogd prepares just before,
-// so PostgreSQL answers it (DEALLOCATE, or 25P02 in a failed transaction)
-// and the shared statement stays. DEALLOCATE ALL and DISCARD ALL do reach
-// the server and empty its view. A client's names go from its view when the
-// statement is sent, and come back if PostgreSQL refuses it (no
-// CommandComplete before its ReadyForQuery; see link.dropDone).
-
-// placeholder is the name of the i-th DEALLOCATE placeholder of a request.
-func placeholder(i int) string { return stmtPrefix + "d" + strconv.Itoa(i) }
-
-// dropping is what a statement's text drops when it runs.
-type dropping struct {
-	all     bool // DEALLOCATE ALL or DISCARD ALL: every statement of the server
-	discard bool // DISCARD ALL, which PostgreSQL refuses inside a transaction block
-	id      int  // DEALLOCATE of a shared name typed by a client: that statement
-	named   bool // DEALLOCATE of a client's name, sent as DEALLOCATE of placeholder 0
-}
-
-// droppingOf reads a statement's text (one statement, as a Parse holds).
-func droppingOf(query []byte) dropping {
-	if !mayDrop(query) {
-		return dropping{}
-	}
-	d, ok := sqlscan.ParseDrop(query)
-	switch {
-	case !ok:
-		return dropping{}
-	case d.All:
-		return dropping{all: true, discard: d.Discard}
-	}
-	name := d.Name(nil, query)
-	if string(name) == placeholder(0) {
-		return dropping{named: true}
-	}
-	id, _ := stmtID(name)
-	return dropping{id: id}
-}
-
-// mayDrop is a cheap first look at SQL text: could it hold DEALLOCATE or
-// DISCARD? Only then is it scanned.
-func mayDrop(sql []byte) bool {
-	for i := 0; i+7 <= len(sql); i++ {
-		if c := sql[i] | 0x20; c == 'd' && (sqlscan.HasPrefixFold(sql[i:], "dealloc") || sqlscan.HasPrefixFold(sql[i:], "discard")) {
-			return true
-		}
-	}
-	return false
-}
-
-// dropTag reports whether a CommandComplete body is the tag of a statement
-// that drops prepared statements: DEALLOCATE, DEALLOCATE ALL, DISCARD ALL.
-func dropTag(body []byte) bool {
-	return sqlscan.HasPrefixFold(body, "deallocate") || sqlscan.HasPrefixFold(body, "discard all")
-}
 
 // refused predicts PostgreSQL's refusal of a drop from what the link knows
 // for sure: in a failed transaction every statement is refused, and DISCARD
 // ALL inside a transaction block or among other statements of one Query.
-func refused(s *server, d dropping, multi, first bool) bool {
+func refused(s *server, d prepared.Dropping, multi, first bool) bool {
 	known := !s.l.clientSyncOwed() && first // a statement before it may end the transaction
-	return known && s.l.tx == codec.TxFailed || d.discard && (multi || known && s.l.tx == codec.TxInBlock)
+	return known && s.l.tx == codec.TxFailed || d.Discard && (multi || known && s.l.tx == codec.TxInBlock)
 }
 
 // queryDrops handles the statements of a simple Query that drop prepared
@@ -84,10 +25,10 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 	if n := len(sql); n > 0 && sql[n-1] == 0 {
 		sql = sql[:n-1]
 	}
-	if !mayDrop(sql) {
+	if !prepared.MayDrop(sql) {
 		return
 	}
-	multi := countStatements(sql) > 1
+	multi := prepared.CountStatements(sql) > 1
 	var out []byte
 	var effects []func()
 	var gone []string // names an earlier statement of this Query drops
@@ -103,7 +44,7 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 		if !ok {
 			continue
 		}
-		dr := dropping{all: d.All, discard: d.Discard}
+		dr := prepared.Dropping{All: d.All, Discard: d.Discard}
 		name := string(d.Name(nil, text))
 		st := cl.stmts.named[name]
 		if all || slices.Contains(gone, name) {
@@ -119,17 +60,17 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 		case st != nil && cl.stmts.unconfirmed[name]:
 			// Its Parse is not answered yet: the shared name makes PostgreSQL
 			// refuse the DEALLOCATE if the Parse fails.
-			to = st.name
+			to = st.Name
 			effects = append(effects, func() { cl.dropNameShared(s, name, st) })
 		case st != nil && !s.l.unsynced:
-			to = placeholder(holders)
+			to = prepared.Placeholder(holders)
 			holders++
 			effects = append(effects, func() { cl.dropName(s, name) })
 		default:
 			// Not the client's (or no batch of pgdogd's own fits before
 			// it): PostgreSQL answers for it as it is. A shared name typed
 			// by hand drops a shared statement.
-			id, _ := stmtID([]byte(name))
+			id, _ := prepared.ID([]byte(name))
 			effects = append(effects, func() { cl.dropShared(s, id) })
 		}
 		if to != "" {
@@ -154,19 +95,6 @@ func (cl *client) queryDrops(s *server, r *rewriter, p *codec.Piece, off int) {
 	r.out = codec.FinishQuery(r.out, begin)
 }
 
-// countStatements counts the statements of a query text, up to 2.
-func countStatements(sql []byte) int {
-	stmts := sqlscan.Split(sql)
-	n := 0
-	for n < 2 {
-		if _, _, ok := stmts.Next(); !ok {
-			break
-		}
-		n++
-	}
-	return n
-}
-
 // preparePlaceholders inserts, before r.buf[off], a Close and an empty
 // Parse of each of n placeholders, whose replies are hidden; for a simple
 // Query they form a batch of pgdogd's own (a Parse cannot precede a Query
@@ -174,9 +102,9 @@ func countStatements(sql []byte) int {
 func (cl *client) preparePlaceholders(s *server, r *rewriter, off, n int, batch bool) {
 	r.cut(off, off)
 	for i := 0; i < n; i++ {
-		r.out = codec.AppendClose(r.out, 'S', placeholder(i))
+		r.out = codec.AppendClose(r.out, 'S', prepared.Placeholder(i))
 		s.l.oweClose(true)
-		r.out = codec.AppendParse(r.out, placeholder(i), nil, []byte{0, 0})
+		r.out = codec.AppendParse(r.out, prepared.Placeholder(i), nil, []byte{0, 0})
 		s.l.oweParse(parseEntry{drop: true})
 	}
 	if batch {
@@ -189,7 +117,7 @@ func (cl *client) preparePlaceholders(s *server, r *rewriter, off, n int, batch 
 // rewritten to DEALLOCATE of placeholder 0 (prepared at each Bind), and the
 // name it deallocates is returned.
 func (cl *client) parseDrops(query []byte) (sql []byte, target string, rewritten bool) {
-	if !mayDrop(query) {
+	if !prepared.MayDrop(query) {
 		return nil, "", false
 	}
 	d, ok := sqlscan.ParseDrop(query)
@@ -201,9 +129,9 @@ func (cl *client) parseDrops(query []byte) (sql []byte, target string, rewritten
 	if st == nil {
 		return nil, "", false // PostgreSQL answers for the name as it is
 	}
-	to := placeholder(0)
+	to := prepared.Placeholder(0)
 	if cl.stmts.unconfirmed[name] {
-		to = st.name // its Parse is not answered yet: PostgreSQL refuses if it fails
+		to = st.Name // its Parse is not answered yet: PostgreSQL refuses if it fails
 	}
 	sql = append(append([]byte(nil), query[:d.NameStart]...), to...)
 	return append(sql, query[d.NameEnd:]...), name, true
@@ -212,8 +140,8 @@ func (cl *client) parseDrops(query []byte) (sql []byte, target string, rewritten
 // bindDrops runs at a Bind of portal to a statement that drops statements
 // (d; target: the client's name it deallocates): a placeholder is prepared
 // when it needs one, and what it drops is recorded when its Execute is sent.
-func (cl *client) bindDrops(s *server, r *rewriter, off int, portal []byte, d dropping, target string) {
-	if d.named {
+func (cl *client) bindDrops(s *server, r *rewriter, off int, portal []byte, d prepared.Dropping, target string) {
+	if d.Named {
 		cl.preparePlaceholders(s, r, off, 1, false)
 	}
 	if cl.stmts.portals == nil {
@@ -224,14 +152,14 @@ func (cl *client) bindDrops(s *server, r *rewriter, off int, portal []byte, d dr
 
 // portalDrop is what a bound portal drops when it is executed.
 type portalDrop struct {
-	d      dropping
+	d      prepared.Dropping
 	target string
 }
 
 // executeDrops runs at an Execute: a portal bound to a statement that drops
 // statements drops them now.
 func (cl *client) executeDrops(s *server, p *codec.Piece) {
-	portal, _, ok := cstring(p.Body())
+	portal, _, ok := prepared.CString(p.Body())
 	if !ok {
 		return
 	}
@@ -243,14 +171,14 @@ func (cl *client) executeDrops(s *server, p *codec.Piece) {
 	switch {
 	case refused(s, pd.d, false, true):
 		s.l.oweDrop(dropEntry{})
-	case pd.d.all:
+	case pd.d.All:
 		cl.dropAll(s)
-	case pd.d.named:
+	case pd.d.Named:
 		cl.dropName(s, pd.target)
 	case pd.target != "" && cl.stmts.named[pd.target] != nil:
 		cl.dropNameShared(s, pd.target, cl.stmts.named[pd.target])
 	default:
-		cl.dropShared(s, pd.d.id)
+		cl.dropShared(s, pd.d.ID)
 	}
 }
 
@@ -263,7 +191,7 @@ func (cl *client) dropName(s *server, name string) {
 		return
 	}
 	cl.stmts.forget(name)
-	s.l.oweDrop(dropEntry{owner: cl, name: name, removed: map[string]*stmt{name: st}})
+	s.l.oweDrop(dropEntry{owner: cl, name: name, removed: map[string]*prepared.Stmt{name: st}})
 }
 
 // dropShared records a DEALLOCATE that reaches the server as it is: of a
@@ -271,17 +199,15 @@ func (cl *client) dropName(s *server, name string) {
 // that is not the client's.
 func (cl *client) dropShared(s *server, id int) {
 	if id > 0 {
-		delete(s.stmts.set, id)
-		s.stmts.drops++
+		s.stmts.Dropped(id)
 	}
 	s.l.oweDrop(dropEntry{})
 }
 
 // dropNameShared records a DEALLOCATE of the client's name sent as
 // DEALLOCATE of its shared statement, which leaves the server's view.
-func (cl *client) dropNameShared(s *server, name string, st *stmt) {
-	delete(s.stmts.set, st.id)
-	s.stmts.drops++
+func (cl *client) dropNameShared(s *server, name string, st *prepared.Stmt) {
+	s.stmts.Dropped(st.ID)
 	cl.dropName(s, name)
 }
 
@@ -293,11 +219,10 @@ func (cl *client) dropAll(s *server) {
 	removed := cl.stmts.named
 	cl.stmts.named = nil
 	for name, st := range removed {
-		cl.stmts.noteGone(st.id, name)
+		cl.stmts.noteGone(st.ID, name)
 		delete(cl.stmts.unconfirmed, name)
 	}
-	view := maps.Clone(s.stmts.set)
+	view, seq := s.stmts.Save()
 	s.stmts.reset()
-	s.stmts.drops++
-	s.l.oweDrop(dropEntry{owner: cl, all: true, removed: removed, server: view, seq: s.stmts.drops})
+	s.l.oweDrop(dropEntry{owner: cl, all: true, removed: removed, server: view, seq: seq})
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // A client's statements reach servers under shared names, and PostgreSQL
@@ -59,7 +60,7 @@ func (cs *clientStmts) nameOf(id int) (string, bool) {
 		}
 	}
 	for name, st := range cs.named {
-		if st.id == id {
+		if st.ID == id {
 			return name, true
 		}
 	}
@@ -72,13 +73,13 @@ func (cs *clientStmts) nameOf(id int) (string, bool) {
 // by that name, or nil when nothing is to be replaced. It builds the copy in
 // the loop's scratch buffer.
 func (cl *client) renameError(frame []byte) []byte {
-	if !bytes.Contains(frame, []byte(`"`+stmtPrefix)) {
+	if !bytes.Contains(frame, []byte(`"`+prepared.Prefix)) {
 		return nil
 	}
 	changed := false
 	out := codec.AppendNoticeMapped(cl.loop.scratch[:0], frame, func(dst []byte, _ byte, v []byte) []byte {
 		for {
-			i := bytes.Index(v, []byte(`"`+stmtPrefix))
+			i := bytes.Index(v, []byte(`"`+prepared.Prefix))
 			if i < 0 {
 				return append(dst, v...)
 			}
@@ -86,7 +87,7 @@ func (cl *client) renameError(frame []byte) []byte {
 			if end < 0 {
 				return append(dst, v...)
 			}
-			id, ok := stmtID(v[i+1 : i+1+end])
+			id, ok := prepared.ID(v[i+1 : i+1+end])
 			name, known := cl.stmts.nameOf(id)
 			if !ok || !known {
 				dst = append(dst, v[:i+2+end]...)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 )
 
 // fuzzRun drives two clients and two servers of one harness from fuzz input.
@@ -172,7 +173,7 @@ func frameEndingAt(frames [][]byte, end int) []byte {
 func (r *fuzzRun) clientRead(fc *fuzzClient, b, completed []byte) {
 	r.collect()
 	var name string
-	var known *stmt
+	var known *prepared.Stmt
 	check := r.fine && completed != nil && (fc.cl.state == clActive || fc.cl.state == clIdle) &&
 		(completed[0] == codec.MsgBind || completed[0] == codec.MsgDescribe && completed[5] == 'S')
 	if check {
@@ -189,8 +190,8 @@ func (r *fuzzRun) clientRead(fc *fuzzClient, b, completed []byte) {
 	switch {
 	case !ok:
 		r.fatalf("%q reached no server", completed)
-	case name != "" && known != nil && got != known.name:
-		r.fatalf("statement %q of the client reached the server as %q, not %q", name, got, known.name)
+	case name != "" && known != nil && got != known.Name:
+		r.fatalf("statement %q of the client reached the server as %q, not %q", name, got, known.Name)
 	case (name == "" || known == nil) && got != name:
 		r.fatalf("%q, unknown to the client, reached the server as %q", name, got)
 	}
@@ -200,11 +201,11 @@ func (r *fuzzRun) clientRead(fc *fuzzClient, b, completed []byte) {
 func frameStmtName(f []byte) string {
 	body := f[codec.HeaderLen:]
 	if f[0] == codec.MsgBind {
-		_, body, _ = cstring(body)
+		_, body, _ = prepared.CString(body)
 	} else {
 		body = body[1:]
 	}
-	name, _, _ := cstring(body)
+	name, _, _ := prepared.CString(body)
 	return string(name)
 }
 
@@ -279,9 +280,9 @@ func (r *fuzzRun) checkQuiet() {
 		if fs.s.l.owes() || r.sabotage {
 			continue // a batch is open: the view settles at its ReadyForQuery
 		}
-		for id := range fs.s.stmts.set {
-			if _, ok := fs.m.named[stmtName(id)]; !ok {
-				r.fatalf("pgdogd believes server %d has %s; it has %v", i, stmtName(id), slices.Sorted(maps.Keys(fs.m.named)))
+		for _, id := range fs.s.stmts.IDs() {
+			if _, ok := fs.m.named[prepared.Name(id)]; !ok {
+				r.fatalf("pgdogd believes server %d has %s; it has %v", i, prepared.Name(id), slices.Sorted(maps.Keys(fs.m.named)))
 			}
 		}
 	}
@@ -289,7 +290,7 @@ func (r *fuzzRun) checkQuiet() {
 		if fc.cl.state == clClosed {
 			r.fatalf("client %d was closed: %q", i, fc.got)
 		}
-		if !r.sabotage && bytes.Contains(fc.got, []byte(stmtPrefix)) {
+		if !r.sabotage && bytes.Contains(fc.got, []byte(prepared.Prefix)) {
 			r.fatalf("client %d received a shared name: %q", i, fc.got)
 		}
 		if r.differential {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
 )
 
 // runtimeApply says what the engine does once admin SET changed a [general]
@@ -42,6 +43,8 @@ func applyMirrorMaxTxn(e *Engine, cfg *config.Config) {
 }
 
 func applyLimits(e *Engine, cfg *config.Config) { e.applyPoolLimits(cfg) }
+
+func applyMirrorMemory(e *Engine, cfg *config.Config) { mirroring.Apply(e.log, cfg) }
 
 func noApply(*Engine, *config.Config) {}
 
@@ -105,7 +108,7 @@ func (e *Engine) Reload() error {
 	e.cfg.Store(cfg)
 	e.pools.Store(ps)
 	e.applyPoolLimits(cfg)
-	applyMirrorMemory(e, cfg)
+	mirroring.Apply(e.log, cfg)
 	byPair := map[[2]string]config.Mirror{}
 	for _, m := range cfg.Mirrors {
 		byPair[[2]string{m.SourceDB, m.DestinationDB}] = m

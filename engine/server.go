@@ -13,6 +13,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/pgdogd/pgdogd/codec"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
 
@@ -209,10 +210,10 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		if e, ok := l.parseComplete(); ok {
 			l.dropFrame = l.dropFrame || e.drop
 			if e.st != nil {
-				e.st.validated.Store(true)
+				e.st.Validated.Store(true)
 			}
-			if e.id != 0 && s.stmts.pending[e.id] == e.batch {
-				delete(s.stmts.pending, e.id)
+			if e.id != 0 {
+				s.stmts.Answered(e.id, e.batch)
 			}
 			if e.owner != nil && e.name != "" && e.owner.stmts.named[e.name] == e.st {
 				delete(e.owner.stmts.unconfirmed, e.name)
@@ -223,7 +224,7 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		l.dropFrame = l.closeComplete() || l.dropFrame
 	case codec.MsgCommandComplete:
 		// A statement is done: one that drops prepared statements took effect.
-		if l.dropAt < len(l.drops) && !l.dropFrame && dropTag(p.Body()) {
+		if l.dropAt < len(l.drops) && !l.dropFrame && prepared.DropTag(p.Body()) {
 			l.dropDone()
 		}
 	case codec.MsgParameterStatus:

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/engine/mirroring"
+	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
 
@@ -119,6 +121,9 @@ type Counter struct {
 	N    int64
 }
 
+// PreparedStatement is a cached statement and its server-side name, for SHOW PREPARED.
+type PreparedStatement = prepared.Statement
+
 // PreparedStats are the shared prepared statement cache's counters.
 type PreparedStats struct {
 	Statements               int
@@ -128,7 +133,7 @@ type PreparedStats struct {
 var poolIDs atomic.Uint64
 
 // DropReasons names why a mirror did not replay a transaction, in MirrorInfo.Dropped's order.
-func DropReasons() []string { return dropReasonNames[:] }
+func DropReasons() []string { return mirroring.DropReasonNames[:] }
 
 // Snapshot returns the engine's read-only face.
 func (e *Engine) Snapshot() Snapshot { return snapshot{e} }
@@ -178,14 +183,14 @@ func (s snapshot) Pins() []Counter {
 
 func (s snapshot) Prepared() PreparedStats {
 	c := s.e.stmts
-	return PreparedStats{Statements: c.size(), Parses: c.parses.Load(), Binds: c.binds.Load(), Evictions: c.evictions.Load()}
+	return PreparedStats{Statements: c.Size(), Parses: c.Parses.Load(), Binds: c.Binds.Load(), Evictions: c.Evictions.Load()}
 }
 
-func (s snapshot) PreparedStatements() []PreparedStatement { return s.e.stmts.list() }
+func (s snapshot) PreparedStatements() []PreparedStatement { return s.e.stmts.List() }
 
 func (s snapshot) MirrorMemory() (used, limit int64) {
-	s.e.checkMirrorMemory() // the configuration may have changed since the last mirrored transaction
-	return max(mirrorMemory.Used(), 0), max(mirrorMemory.Limit(), 0)
+	mirroring.Check(s.e.log, s.e.cfg.Load()) // the configuration may have changed since the last mirrored transaction
+	return max(mirroring.Memory.Used(), 0), max(mirroring.Memory.Limit(), 0)
 }
 
 func (e *Engine) knownLoops() int {
@@ -206,10 +211,10 @@ func (p *pool) mirrorInfos() []MirrorInfo {
 		st := &d.stats
 		m := MirrorInfo{User: p.cfg.user, Source: d.sourceDB, Destination: d.destDB, Total: st.total.Load(), Mirrored: st.mirrored.Load(),
 			Errors: st.errors.Load(), Queued: st.queued.Load(), Exposure: d.getExposure(), QueueCapacity: d.queueLen.Load(),
-			Lag: time.Duration(st.lagNanos.Load()), LagP50: st.lag.quantile(0.5), LagP99: st.lag.quantile(0.99)}
-		m.Dropped = make([]Counter, numDropReasons)
+			Lag: time.Duration(st.lagNanos.Load()), LagP50: st.lag.Quantile(0.5), LagP99: st.lag.Quantile(0.99)}
+		m.Dropped = make([]Counter, mirroring.NumDropReasons)
 		for r := range st.dropped {
-			m.Dropped[r] = Counter{dropReasonNames[r], st.dropped[r].Load()}
+			m.Dropped[r] = Counter{mirroring.DropReasonNames[r], st.dropped[r].Load()}
 		}
 		out[i] = m
 	}

@@ -1,21 +1,21 @@
-// mirror_prepared.go holds the rewrite that makes a captured transaction's prepared statements exist on a mirror connection.
+// mirror.go holds the rewrite that makes a captured transaction's prepared statements exist on a mirror connection.
 
-package engine
+package prepared
 
 import (
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/codec/sqlscan"
 )
 
-// mirrorRewrite appends req, one captured request, to dst, made safe for
-// a mirror connection whose statements are ss: a Parse of a shared statement the connection
+// RewriteForMirror appends req, one captured request, to dst, made safe for
+// a mirror connection whose statements are ss (c: the shared cache): a Parse of a shared statement the connection
 // already has becomes an unnamed Parse (its ParseComplete is discarded
 // anyway), a Bind or Describe of a shared statement it lacks is preceded
 // by that statement's Close and Parse, and the statements the capture
 // closes or deallocates leave the connection's view. w carries a frame
 // that spans requests from one call to the next; such frames are copied as
 // they are, after what their first piece calls for (mirrorFirstPiece).
-func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte) []byte {
+func RewriteForMirror(c *Cache, ss *ServerView, w *codec.Walker, dst, req []byte) []byte {
 	for off := 0; off < len(req); {
 		p, err := w.Next(req[off:])
 		if err != nil || len(p.Bytes) == 0 {
@@ -25,7 +25,7 @@ func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte
 		off += len(p.Bytes)
 		if !p.Whole() {
 			if p.First {
-				dst = e.mirrorFirstPiece(ss, dst, p.Type, p.Bytes[codec.HeaderLen:])
+				dst = mirrorFirstPiece(c, ss, dst, p.Type, p.Bytes[codec.HeaderLen:])
 			}
 			dst = append(dst, p.Bytes...)
 			continue
@@ -33,32 +33,32 @@ func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte
 		body := p.Body()
 		switch p.Type {
 		case codec.MsgParse:
-			name, query, types, ok := parseBody(body)
+			name, query, types, ok := ParseBody(body)
 			if !ok {
 				break
 			}
 			mirrorDrops(ss, query)
-			if id, shared := stmtID(name); shared {
-				if ss.has(id) {
+			if id, shared := ID(name); shared {
+				if ss.Has(id) {
 					dst = codec.AppendParse(dst, "", query, types)
 					continue
 				}
-				ss.add(id)
+				ss.Add(id)
 			}
 		case codec.MsgBind:
-			if _, rest, ok := cstring(body); ok {
-				name, _, _ := cstring(rest)
-				dst = e.mirrorEnsure(ss, dst, name)
+			if _, rest, ok := CString(body); ok {
+				name, _, _ := CString(rest)
+				dst = mirrorEnsure(c, ss, dst, name)
 			}
 		case codec.MsgDescribe:
 			if len(body) > 1 && body[0] == 'S' {
-				name, _, _ := cstring(body[1:])
-				dst = e.mirrorEnsure(ss, dst, name)
+				name, _, _ := CString(body[1:])
+				dst = mirrorEnsure(c, ss, dst, name)
 			}
 		case codec.MsgClose:
 			if len(body) > 1 && body[0] == 'S' {
-				if id, shared := stmtID(body[1 : len(body)-1]); shared {
-					delete(ss.set, id)
+				if id, shared := ID(body[1 : len(body)-1]); shared {
+					ss.Forget(id)
 				}
 			}
 		case codec.MsgQuery:
@@ -75,27 +75,27 @@ func (e *Engine) mirrorRewrite(ss *serverStmts, w *codec.Walker, dst, req []byte
 // Parse, as whole ones; a Parse of a shared statement the connection has is preceded by its
 // Close (a whole one would become unnamed, which needs all of it). Names the piece does not
 // hold whole are left alone.
-func (e *Engine) mirrorFirstPiece(ss *serverStmts, dst []byte, typ byte, body []byte) []byte {
+func mirrorFirstPiece(c *Cache, ss *ServerView, dst []byte, typ byte, body []byte) []byte {
 	switch typ {
 	case codec.MsgBind:
-		if _, rest, ok := cstring(body); ok {
-			if name, _, ok := cstring(rest); ok {
-				dst = e.mirrorEnsure(ss, dst, name)
+		if _, rest, ok := CString(body); ok {
+			if name, _, ok := CString(rest); ok {
+				dst = mirrorEnsure(c, ss, dst, name)
 			}
 		}
 	case codec.MsgDescribe:
 		if len(body) > 1 && body[0] == 'S' {
-			if name, _, ok := cstring(body[1:]); ok {
-				dst = e.mirrorEnsure(ss, dst, name)
+			if name, _, ok := CString(body[1:]); ok {
+				dst = mirrorEnsure(c, ss, dst, name)
 			}
 		}
 	case codec.MsgParse:
-		name, _, ok := cstring(body)
-		if id, shared := stmtID(name); ok && shared {
-			if ss.has(id) {
+		name, _, ok := CString(body)
+		if id, shared := ID(name); ok && shared {
+			if ss.Has(id) {
 				dst = codec.AppendClose(dst, 'S', string(name))
 			}
-			ss.add(id)
+			ss.Add(id)
 		}
 	}
 	return dst
@@ -103,8 +103,8 @@ func (e *Engine) mirrorFirstPiece(ss *serverStmts, dst []byte, typ byte, body []
 
 // mirrorDrops applies the DEALLOCATE and DISCARD ALL statements of sql to
 // a mirror connection's view. The capture holds shared names already.
-func mirrorDrops(ss *serverStmts, sql []byte) {
-	if !mayDrop(sql) {
+func mirrorDrops(ss *ServerView, sql []byte) {
+	if !MayDrop(sql) {
 		return
 	}
 	stmts := sqlscan.Split(sql)
@@ -117,10 +117,10 @@ func mirrorDrops(ss *serverStmts, sql []byte) {
 		switch {
 		case !ok:
 		case d.All:
-			ss.reset()
+			ss.Reset()
 		default:
-			if id, shared := stmtID(d.Name(nil, stmt)); shared {
-				delete(ss.set, id)
+			if id, shared := ID(d.Name(nil, stmt)); shared {
+				ss.Forget(id)
 			}
 		}
 	}
@@ -128,16 +128,16 @@ func mirrorDrops(ss *serverStmts, sql []byte) {
 
 // mirrorEnsure appends the Close and Parse of a shared statement the
 // connection may lack.
-func (e *Engine) mirrorEnsure(ss *serverStmts, dst, name []byte) []byte {
-	id, shared := stmtID(name)
-	if !shared || ss.has(id) {
+func mirrorEnsure(c *Cache, ss *ServerView, dst, name []byte) []byte {
+	id, shared := ID(name)
+	if !shared || ss.Has(id) {
 		return dst
 	}
-	st := e.stmts.byName(name)
+	st := c.ByName(name)
 	if st == nil {
 		return dst
 	}
-	ss.add(id)
-	dst = codec.AppendClose(dst, 'S', st.name)
-	return append(dst, st.parse...)
+	ss.Add(id)
+	dst = codec.AppendClose(dst, 'S', st.Name)
+	return append(dst, st.Parse...)
 }

@@ -1,6 +1,6 @@
-// mirror_budget.go holds the process-wide memory budget of mirroring (mirror_memory_limit): its limit, and giving memory back after a burst.
+// budget.go holds the process-wide memory budget of mirroring (mirror_memory_limit): its limit, and giving memory back after a burst.
 
-package engine
+package mirroring
 
 import (
 	"log/slog"
@@ -13,55 +13,56 @@ import (
 	"github.com/pgdogd/pgdogd/mirror"
 )
 
-// mirrorMemory is charged with the capacity of every captured transaction's buffer, from the
+// Memory is charged with the capacity of every captured transaction's buffer, from the
 // start of its recording until the last mirror releases it (bufpool.GetMetered): the bytes
 // all mirror queues of the process hold, waiting or being replayed, and the recordings in
 // progress. It is one for the whole process, as the memory is.
-var mirrorMemory = bufpool.NewMeter(config.DefaultMirrorMemoryLimit)
+var Memory = bufpool.NewMeter(config.DefaultMirrorMemoryLimit)
 
-// mirrorBudget is how mirrorMemory's limit follows the configuration.
+// mirrorBudget is how Memory's limit follows the configuration.
 var mirrorBudget struct {
 	seen     atomic.Pointer[config.Config] // the configuration the limit was last computed from
 	mu       sync.Mutex                    // serialises computing it
 	logged   bool                          // the limit was logged once (under mu)
 	trimming atomic.Bool                   // a trim is scheduled or ran less than trimEvery ago
-	// available reads the memory the process may use; tests substitute it.
-	available func() (mirror.Available, error)
 }
 
-func init() {
-	mirrorBudget.available = func() (mirror.Available, error) { return mirror.ReadAvailable("/") }
-}
+// ReadAvailable reads the memory the process may use (the machine's or its
+// cgroup's); tests substitute it, then call Forget.
+var ReadAvailable = func() (mirror.Available, error) { return mirror.ReadAvailable("/") }
 
-// checkMirrorMemory recomputes the limit when the configuration changed (RELOAD, SET) since
+// Forget makes the next Check compute the limit again, whatever the configuration.
+func Forget() { mirrorBudget.seen.Store(nil) }
+
+// Check recomputes the limit when the configuration changed (RELOAD, SET) since
 // it was last computed. Two atomic loads when it did not.
-func (e *Engine) checkMirrorMemory() {
-	if cfg := e.cfg.Load(); mirrorBudget.seen.Load() != cfg {
-		applyMirrorMemory(e, cfg)
+func Check(log *slog.Logger, cfg *config.Config) {
+	if mirrorBudget.seen.Load() != cfg {
+		Apply(log, cfg)
 	}
 }
 
-// applyMirrorMemory sets the limit to mirror_memory_limit, capped at a quarter of the memory
+// Apply sets the limit to mirror_memory_limit, capped at a quarter of the memory
 // the machine or the process's cgroup has (read again each time), and logs the limit in
 // force when it changed. It has the shape of a runtime setting's apply.
-func applyMirrorMemory(e *Engine, cfg *config.Config) {
+func Apply(log *slog.Logger, cfg *config.Config) {
 	mirrorBudget.mu.Lock()
 	defer mirrorBudget.mu.Unlock()
 	if mirrorBudget.seen.Load() == cfg {
 		return
 	}
-	avail, err := mirrorBudget.available()
+	avail, err := ReadAvailable()
 	configured := int64(cfg.General.MirrorMemoryLimit)
 	limit := mirror.MemoryLimit(configured, avail)
-	old := mirrorMemory.Limit()
-	mirrorMemory.SetLimit(limit)
+	old := Memory.Limit()
+	Memory.SetLimit(limit)
 	mirrorBudget.seen.Store(cfg)
 	if err != nil {
-		e.log.Warn("cannot read the memory available; mirror_memory_limit is not capped", "err", err)
+		log.Warn("cannot read the memory available; mirror_memory_limit is not capped", "err", err)
 	}
 	if !mirrorBudget.logged || old != limit {
 		mirrorBudget.logged = true
-		e.log.Info("mirror memory limit", "bytes", limit, "mirror_memory_limit", configured,
+		log.Info("mirror memory limit", "bytes", limit, "mirror_memory_limit", configured,
 			"available", avail.Bytes, "available_from", avail.Source)
 	}
 }
@@ -81,18 +82,18 @@ func burstOver(m *bufpool.Meter) bool {
 	return p-u >= trimMinFreed && u <= p/4
 }
 
-// maybeTrimMirrorMemory runs after a mirror released a transaction: it schedules a trim when
+// MaybeTrim runs after a mirror released a transaction: it schedules a trim when
 // a burst is over. Two atomic loads when it is not.
-func maybeTrimMirrorMemory(log *slog.Logger) {
-	if burstOver(mirrorMemory) && mirrorBudget.trimming.CompareAndSwap(false, true) {
-		go trimMirrorMemory(log, mirrorMemory, bufpool.ReleaseIdle, trimDelay, trimEvery)
+func MaybeTrim(log *slog.Logger) {
+	if burstOver(Memory) && mirrorBudget.trimming.CompareAndSwap(false, true) {
+		go trim(log, Memory, bufpool.ReleaseIdle, trimDelay, trimEvery)
 	}
 }
 
-// trimMirrorMemory waits delay and, if the burst is still over, releases the idle buffers
+// trim waits delay and, if the burst is still over, releases the idle buffers
 // (release) and starts a new peak; it clears the trimming flag at once when the burst goes
 // on, else every after it started, so that trims stay rare.
-func trimMirrorMemory(log *slog.Logger, m *bufpool.Meter, release func(), delay, every time.Duration) {
+func trim(log *slog.Logger, m *bufpool.Meter, release func(), delay, every time.Duration) {
 	start := time.Now()
 	time.Sleep(delay)
 	if !burstOver(m) {

@@ -1,6 +1,6 @@
 // lag.go holds a lock-free histogram of mirror replay lag, for percentiles.
 
-package engine
+package mirroring
 
 import (
 	"math/bits"
@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// lagHistogram buckets durations in microseconds: four buckets per power of
+// Lag is a histogram of replay lag. It buckets durations in microseconds: four buckets per power of
 // two, so a percentile is within about 19% of the truth.
-type lagHistogram struct {
+type Lag struct {
 	buckets [4 * 40]atomic.Int64
 }
 
@@ -33,12 +33,13 @@ func bucketUpper(b int) int64 {
 	return (4+sub+1)<<(e-2) - 1
 }
 
-func (h *lagHistogram) observe(d time.Duration) {
+// Observe counts one lag.
+func (h *Lag) Observe(d time.Duration) {
 	h.buckets[lagBucket(d.Microseconds())].Add(1)
 }
 
-// quantile returns the q-quantile (0..1) of what was observed, 0 when empty.
-func (h *lagHistogram) quantile(q float64) time.Duration {
+// Quantile returns the q-quantile (0..1) of what was observed, 0 when empty.
+func (h *Lag) Quantile(q float64) time.Duration {
 	var total int64
 	for i := range h.buckets {
 		total += h.buckets[i].Load()
