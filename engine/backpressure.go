@@ -80,6 +80,7 @@ func (s *server) tryResume() {
 			s.failClient("server connection lost while paused")
 		}
 		s.pool.dropped(s, nil)
+		s.pool.e.stats.serversClosed.Add(1)
 	}
 }
 

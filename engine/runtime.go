@@ -69,6 +69,9 @@ func (e *Engine) Set(key, value string) error {
 		}
 		return errorf(code, "%v", err)
 	}
+	if g := &cfg.General; g.MinPoolSize > g.DefaultPoolSize { // as the files are checked
+		return errorf(codec.CodeInvalidParameterValue, "min_pool_size %d is larger than default_pool_size %d", g.MinPoolSize, g.DefaultPoolSize)
+	}
 	e.cfg.Store(&cfg)
 	if apply := runtimeApply[key]; apply != nil {
 		apply(e, &cfg)

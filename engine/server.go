@@ -437,6 +437,8 @@ func (s *server) moveTo(to *loopState) {
 		s.migrating.Store(false)
 		s.state = svClosed
 		s.pool.dropped(s, nil)
+		s.pool.e.stats.serversClosed.Add(1)
+		return
 	}
 	s.pool.e.stats.migrations.Add(1)
 }

@@ -19,7 +19,7 @@ func clientInfos(ls *loopState, clients []*client) []ClientInfo {
 		ci := ClientInfo{User: cl.user, Database: cl.database, State: cl.state.String(),
 			Remote: cl.conn.RemoteAddr(), Local: cl.conn.LocalAddr(), ConnectedAt: cl.connectedAt, RequestAt: cl.txStart,
 			ID: cl.key.pid, Loop: ls.idx, Pinned: session.PinReasons(cl.pins)}
-		if cl.state == clWaiting || cl.state == clParams {
+		if cl.state == clWaiting { // a client in clParams has its server
 			cl.pool.mu.Lock()
 			ci.Wait = time.Since(cl.waitStart)
 			cl.pool.mu.Unlock()
