@@ -64,7 +64,7 @@ func loginWithPassword(ctx context.Context, t *Target, tlsCfg *TLS) (*Conn, erro
 	cfg.ConnectTimeout = t.Timeout
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, tlsRefused(err, tlsCfg.spec.Required())
 	}
 	// pgconn may have started a background reader during the login (a
 	// write that took over 15 ms); SyncConn stops it, so that nothing but
@@ -78,6 +78,17 @@ func loginWithPassword(ctx context.Context, t *Target, tlsCfg *TLS) (*Conn, erro
 		return nil, fmt.Errorf("cannot take over server connection: %w", err)
 	}
 	return &Conn{Conn: hj.Conn, PID: hj.PID, Key: hj.SecretKey, Params: hj.ParameterStatuses}, nil
+}
+
+// tlsRefused marks pgconn's error for a server that answered SSLRequest
+// with 'N' as tlsedge.ErrServerNoTLS, as the md5-hash login reports it.
+// pgconn has no sentinel for it, only its text; a required TLS has no
+// plaintext fallback, so the error is that attempt's alone.
+func tlsRefused(err error, required bool) error {
+	if required && strings.Contains(err.Error(), "server refused TLS connection") {
+		return fmt.Errorf("%w: %w", tlsedge.ErrServerNoTLS, err)
+	}
+	return err
 }
 
 // IsMD5Hash reports whether a password is PostgreSQL's stored md5 form.
@@ -171,22 +182,30 @@ func ClientMessage(err error) string {
 	if errors.Is(err, tlsedge.ErrServerNoTLS) {
 		return "server does not support SSL, but tls_verify requires it"
 	}
-	var unknownCA x509.UnknownAuthorityError
-	var badHost x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
-	if errors.As(err, &unknownCA) || errors.As(err, &badHost) || errors.As(err, &invalid) || errors.As(err, &verify) {
-		return "server certificate verification failed (tls_verify): " + certProblem(err)
+	if problem, ok := certProblem(err); ok {
+		return "server certificate verification failed (tls_verify): " + problem
 	}
 	return "server is not reachable"
 }
 
 // certProblem is the certificate error in err's chain, without pgconn's
-// connection details around it.
-func certProblem(err error) string {
+// connection details around it (pgconn's verify-ca returns x509's error
+// bare, not in a tls.CertificateVerificationError); ok is false when err
+// has none.
+func certProblem(err error) (problem string, ok bool) {
 	var verify *tls.CertificateVerificationError
-	if errors.As(err, &verify) {
-		return verify.Err.Error()
+	var unknownCA x509.UnknownAuthorityError
+	var badHost x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &verify):
+		return verify.Err.Error(), true
+	case errors.As(err, &unknownCA):
+		return unknownCA.Error(), true
+	case errors.As(err, &badHost):
+		return badHost.Error(), true
+	case errors.As(err, &invalid):
+		return invalid.Error(), true
 	}
-	return err.Error()
+	return "", false
 }
