@@ -34,7 +34,7 @@ func (p *pool) openMirror() (*mirrorConn, error) {
 
 // expired reports whether server_lifetime is over.
 func (m *mirrorConn) expired(p *pool, now time.Time) bool {
-	return p.cfg.lifetime > 0 && now.Sub(m.created) > p.cfg.lifetime
+	return p.cfg.Lifetime > 0 && now.Sub(m.created) > p.cfg.Lifetime
 }
 
 // errPoolExhausted is returned when no blocking connection could be had in time.
@@ -57,7 +57,7 @@ func (p *pool) acquireBlocking(deadline time.Time) (*mirrorConn, error) {
 		p.mu.Unlock()
 		return nil, errors.New("pool closed")
 	}
-	if p.total < p.cfg.size {
+	if p.total < p.cfg.Size {
 		p.total++
 		p.mu.Unlock()
 		m, err := p.openMirror()
@@ -131,7 +131,7 @@ func (p *pool) releaseBlocking(s *mirrorConn, clean bool) {
 // redialBlocking opens a server for the first blocking waiter after one was closed.
 func (p *pool) redialBlocking() {
 	p.mu.Lock()
-	if len(p.blockingWaiters) == 0 || p.total >= p.cfg.size || p.closed {
+	if len(p.blockingWaiters) == 0 || p.total >= p.cfg.Size || p.closed {
 		p.mu.Unlock()
 		return
 	}
@@ -153,7 +153,7 @@ func (p *pool) expireBlocking(now time.Time) []*mirrorConn {
 	var old []*mirrorConn
 	kept := p.idleBlocking[:0]
 	for _, s := range p.idleBlocking {
-		if s.expired(p, now) || (p.cfg.idleTimeout > 0 && now.Sub(s.idleSince) > p.cfg.idleTimeout) {
+		if s.expired(p, now) || (p.cfg.IdleTimeout > 0 && now.Sub(s.idleSince) > p.cfg.IdleTimeout) {
 			old = append(old, s)
 			continue
 		}

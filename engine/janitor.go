@@ -64,33 +64,14 @@ func (p *pool) expireWaiters(now time.Time) {
 // past server_lifetime, and opens servers up to min_pool_size.
 func (p *pool) upkeep(now time.Time) {
 	p.mu.Lock()
-	idle := 0
-	for _, st := range p.idle {
-		idle += len(st)
-	}
-	var old []*server
-	for li, st := range p.idle {
-		kept := st[:0]
-		for _, s := range st {
-			tooIdle := p.cfg.idleTimeout > 0 && now.Sub(s.idleSince) > p.cfg.idleTimeout && p.total-len(old) > p.cfg.minSize
-			if s.expired(now) || tooIdle {
-				old = append(old, s)
-				continue
-			}
-			kept = append(kept, s)
-		}
-		for i := len(kept); i < len(st); i++ {
-			st[i] = nil
-		}
-		p.idle[li] = kept
-	}
+	old := p.idle.Expire(now, p.total, p.cfg.Limits, func(s *server) bool { return s.expired(now) })
 	oldBlocking := p.expireBlocking(now)
-	warm := 0
-	recentFailure := p.lastErr != nil && now.Sub(p.lastFail) < 5*time.Second
-	if !p.closed && !recentFailure {
-		warm = max(p.cfg.minSize-p.total, 0)
-		p.total += warm
+	lastFail := p.lastFail
+	if p.lastErr == nil {
+		lastFail = time.Time{}
 	}
+	warm := p.cfg.Limits.Warm(p.total, p.closed, lastFail, now)
+	p.total += warm
 	p.mu.Unlock()
 	p.closeServers(old, oldBlocking, "idle timeout or lifetime")
 	for i := 0; i < warm; i++ {

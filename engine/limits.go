@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pgdogd/pgdogd/engine/config"
+	pooling "github.com/pgdogd/pgdogd/engine/pool"
 )
 
 // checkoutTimeout is checkout_timeout in force (an atomic load of the configuration).
@@ -14,28 +15,10 @@ func (p *pool) checkoutTimeout() time.Duration { return p.e.cfg.Load().General.C
 // connectTimeout is connect_timeout in force (an atomic load of the configuration).
 func (p *pool) connectTimeout() time.Duration { return p.e.cfg.Load().General.ConnectTimeout }
 
-// poolLimits are the runtime-changeable part of a poolConfig.
-type poolLimits struct {
-	size, minSize         int
-	idleTimeout, lifetime time.Duration
-}
-
-// limitsFor resolves a pool's limits from cfg (user > database > general).
-func limitsFor(cfg *config.Config, user, database string) (poolLimits, bool) {
-	u, ok := cfg.User(user, database)
-	if !ok {
-		return poolLimits{}, false
-	}
-	d, _ := cfg.Database(database)
-	g := &cfg.General
-	return poolLimits{size: cfg.PoolSize(u, d), minSize: cfg.MinPoolSize(u, d), idleTimeout: g.IdleTimeout, lifetime: g.ServerLifetime}, true
-}
-
 // setLimits applies new limits under mu; a larger size dials for the queue at once.
-func (p *pool) setLimits(l poolLimits) {
+func (p *pool) setLimits(l pooling.Limits) {
 	p.mu.Lock()
-	p.cfg.size, p.cfg.minSize = l.size, l.minSize
-	p.cfg.idleTimeout, p.cfg.lifetime = l.idleTimeout, l.lifetime
+	p.cfg.Limits = l
 	p.mu.Unlock()
 	p.fillQueue()
 }
@@ -44,7 +27,7 @@ func (p *pool) setLimits(l poolLimits) {
 func (p *pool) fillQueue() {
 	p.mu.Lock()
 	var targets []*loopState
-	for i := 0; i < len(p.waiters) && p.total < p.cfg.size && !p.closed && !p.paused; i++ {
+	for i := 0; i < len(p.waiters) && p.total < p.cfg.Size && !p.closed && !p.paused; i++ {
 		p.total++
 		targets = append(targets, p.waiters[i].loop)
 	}
@@ -57,7 +40,7 @@ func (p *pool) fillQueue() {
 // applyPoolLimits gives every pool of the running set its limits from cfg.
 func (e *Engine) applyPoolLimits(cfg *config.Config) {
 	for _, p := range e.pools.Load().list {
-		if l, ok := limitsFor(cfg, p.cfg.user, p.cfg.database); ok {
+		if l, ok := pooling.LimitsFor(cfg, p.cfg.user, p.cfg.database); ok {
 			p.setLimits(l)
 		}
 	}

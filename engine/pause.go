@@ -42,7 +42,7 @@ func (p *pool) resume() {
 		if s := p.popAnyIdle(); s != nil {
 			w.expecting = true
 			moves = append(moves, handoff{w, s})
-		} else if p.total < p.cfg.size && !p.closed {
+		} else if p.total < p.cfg.Size && !p.closed {
 			p.total++
 			dials = append(dials, w.loop)
 		}

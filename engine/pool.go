@@ -13,7 +13,7 @@ import (
 )
 
 // poolConfig is what a pool needs from the configuration, resolved once.
-// size, minSize, idleTimeout and lifetime change at runtime (SET, RELOAD):
+// Its Limits change at runtime (SET, RELOAD):
 // they are read and written under the pool's mu only. checkout_timeout and
 // connect_timeout are read from the engine's configuration (see limits.go).
 type poolConfig struct {
@@ -24,10 +24,8 @@ type poolConfig struct {
 	host           string
 	port           int
 	dbname         string // on the server
-	size, minSize  int
+	pooling.Limits        // size, minimum size, idle timeout and lifetime: under mu
 	mode           config.Mode
-	idleTimeout    time.Duration
-	lifetime       time.Duration
 }
 
 // pool is one (user, database) pair's servers. Fields under mu are shared by
@@ -96,7 +94,7 @@ func (p *pool) checkout(cl *client) *server {
 		s.migrate(cl.loop)
 		return nil
 	}
-	if p.total < p.cfg.size && !p.closed {
+	if p.total < p.cfg.Size && !p.closed {
 		p.total++
 		p.mu.Unlock()
 		go p.dial(cl.loop)
@@ -128,7 +126,7 @@ func (p *pool) popStale(li int, now time.Time) *server {
 func (p *pool) release(s *server) {
 	now := time.Now()
 	p.mu.Lock()
-	if p.closed || s.tainted || s.expired(now) || s.created.Before(p.reconnectBefore) || p.total > p.cfg.size {
+	if p.closed || s.tainted || s.expired(now) || s.created.Before(p.reconnectBefore) || p.total > p.cfg.Size {
 		p.mu.Unlock()
 		s.close("released after pool closed, RECONNECT, a smaller pool size, lifetime over or unknown settings")
 		return
@@ -250,7 +248,7 @@ func (p *pool) dropped(s *server, connErr error) {
 		if p.total == 0 {
 			failed, p.waiters = p.waiters, nil
 		}
-	} else if len(p.waiters) > 0 && p.total < p.cfg.size && !p.closed && !p.paused {
+	} else if len(p.waiters) > 0 && p.total < p.cfg.Size && !p.closed && !p.paused {
 		p.total++
 		go p.dial(p.waiters[0].loop)
 	}

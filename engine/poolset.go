@@ -10,6 +10,7 @@ import (
 	"github.com/pgdogd/pgdogd/engine/auth"
 	"github.com/pgdogd/pgdogd/engine/config"
 	"github.com/pgdogd/pgdogd/engine/mirroring"
+	pooling "github.com/pgdogd/pgdogd/engine/pool"
 )
 
 type poolKey struct{ user, database string }
@@ -78,16 +79,16 @@ func resolvePool(e *Engine, cfg *config.Config, u *config.User) (poolConfig, err
 		user: u.Name, database: d.Name, password: u.Password,
 		serverUser: first(u.ServerUser, d.User, u.Name), serverPassword: first(u.ServerPassword, d.Password, u.Password),
 		host: d.Host, port: d.Port, dbname: first(d.DatabaseName, d.Name),
-		size: cfg.PoolSize(u, d), minSize: cfg.MinPoolSize(u, d), mode: cfg.PoolerMode(u, d),
-		idleTimeout: g.IdleTimeout, lifetime: g.ServerLifetime,
+		mode:   cfg.PoolerMode(u, d),
+		Limits: pooling.Limits{Size: cfg.PoolSize(u, d), MinSize: cfg.MinPoolSize(u, d), IdleTimeout: g.IdleTimeout, Lifetime: g.ServerLifetime},
 	}, nil
 }
 
 // sameIdentity reports whether two pool settings differ in their limits at
 // most. The old pool's limits are not read (they are guarded by its mu).
 func sameIdentity(a, b poolConfig) bool {
-	a.size, a.minSize, a.idleTimeout, a.lifetime = 0, 0, 0, 0
-	b.size, b.minSize, b.idleTimeout, b.lifetime = 0, 0, 0, 0
+	a.Size, a.MinSize, a.IdleTimeout, a.Lifetime = 0, 0, 0, 0
+	b.Size, b.MinSize, b.IdleTimeout, b.Lifetime = 0, 0, 0, 0
 	return a == b
 }
 

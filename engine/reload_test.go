@@ -86,7 +86,7 @@ func TestReloadKeepsPoolsWithNewLimits(t *testing.T) {
 	if cfg == old || h.e.pools.Load().get("u", "db") != h.pool || !h.isIdle(s) || sc.isClosed() {
 		t.Fatal("a pool whose limits alone changed was replaced, or lost its server")
 	}
-	if l := h.limits(); l.size != 6 || l.idleTimeout.Milliseconds() != 1234 {
+	if l := h.limits(); l.Size != 6 || l.IdleTimeout.Milliseconds() != 1234 {
 		t.Fatalf("limits after reload %+v", l)
 	}
 	if h.pool.checkoutTimeout().Milliseconds() != 777 {

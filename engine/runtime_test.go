@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/config"
+	pooling "github.com/pgdogd/pgdogd/engine/pool"
 )
 
 func TestRuntimeKeys(t *testing.T) {
@@ -153,11 +154,11 @@ func TestSetMinPoolSizeAbovePoolSize(t *testing.T) {
 	controlError(t, err, codec.CodeInvalidParameterValue)
 }
 
-func (h *harness) limits() poolLimits {
+func (h *harness) limits() pooling.Limits {
 	h.pool.mu.Lock()
 	defer h.pool.mu.Unlock()
 	c := h.pool.cfg
-	return poolLimits{size: c.size, minSize: c.minSize, idleTimeout: c.idleTimeout, lifetime: c.lifetime}
+	return pooling.Limits{Size: c.Size, MinSize: c.MinSize, IdleTimeout: c.IdleTimeout, Lifetime: c.Lifetime}
 }
 
 func TestSetAppliesPoolLimits(t *testing.T) {
@@ -166,7 +167,7 @@ func TestSetAppliesPoolLimits(t *testing.T) {
 	h.setting("idle_timeout", "30000")
 	h.setting("server_lifetime", "3600000")
 	h.setting("default_pool_size", "8")
-	if got, want := h.limits(), (poolLimits{size: 8, minSize: 2, idleTimeout: 30 * time.Second, lifetime: time.Hour}); got != want {
+	if got, want := h.limits(), (pooling.Limits{Size: 8, MinSize: 2, IdleTimeout: 30 * time.Second, Lifetime: time.Hour}); got != want {
 		t.Fatalf("pool limits %+v, want %+v", got, want)
 	}
 	h.setting("checkout_timeout", "1500")

@@ -391,7 +391,7 @@ func (s *server) close(reason string) {
 
 // expired reports whether server_lifetime is over.
 func (s *server) expired(now time.Time) bool {
-	return s.pool.cfg.lifetime > 0 && now.Sub(s.created) > s.pool.cfg.lifetime
+	return s.pool.cfg.Lifetime > 0 && now.Sub(s.created) > s.pool.cfg.Lifetime
 }
 
 // reset runs DISCARD ALL before the server goes back to the pool (session mode).
