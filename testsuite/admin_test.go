@@ -68,16 +68,11 @@ func TestAdminShowCommands(t *testing.T) {
 	}
 	// sv_total also counts servers still being dialed or moved between loops: it
 	// settles at active + idle once they have arrived.
-	settled := false
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	if !waitFor(waitLimit, func() bool {
 		row, _ = mustConsole(t, admin, "SHOW POOLS").find("user", Alice.User, "database", TestDatabase)
-		if num(t, row, "sv_total") >= 1 && num(t, row, "sv_total") == num(t, row, "sv_active")+num(t, row, "sv_idle") {
-			settled = true
-			break
-		}
-	}
-	if !settled {
-		t.Errorf("SHOW POOLS alice sv_total does not settle at active + idle: %v", row)
+		return num(t, row, "sv_total") >= 1 && num(t, row, "sv_total") == num(t, row, "sv_active")+num(t, row, "sv_idle")
+	}) {
+		t.Errorf("SHOW POOLS alice sv_total does not settle at active + idle within %v: %v", waitLimit, row)
 	}
 
 	clients := mustConsole(t, admin, "SHOW CLIENTS")
@@ -309,11 +304,11 @@ func TestAdminReload(t *testing.T) {
 	if err := p.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(5*time.Second, func() bool {
+	if !waitFor(waitLimit, func() bool {
 		r, _ := mustConsole(t, admin, "SHOW CONFIG").find("key", "checkout_timeout")
 		return r["value"] == "4321"
 	}) {
-		t.Errorf("SIGHUP did not reload checkout_timeout")
+		t.Errorf("SIGHUP did not reload checkout_timeout within %v", waitLimit)
 	}
 }
 
@@ -332,12 +327,23 @@ func TestAdminPauseResume(t *testing.T) {
 	if _, err := queryInt(ctx, a, "select 1"); err != nil {
 		t.Fatal(err)
 	}
+	watch := p.MustConnect(t, consoleLogin) // a second console: the first one waits in PAUSE
+	alicePool := func() map[string]string {
+		r, _ := mustConsole(t, watch, "SHOW POOLS").find("user", Alice.User, "database", TestDatabase)
+		return r
+	}
 	paused := make(chan error, 1)
 	go func() { _, err := consoleQuery(admin, "PAUSE "+TestDatabase); paused <- err }()
+	// Once the pool shows paused, PAUSE has been taken in; it answers when the transactions
+	// in flight are over, so it must still be waiting after a query of that transaction.
+	waitUntil(t, waitLimit, "SHOW POOLS to show alice's pool paused", func() bool { return alicePool()["paused"] == "true" })
+	if _, err := tx.Exec(ctx, "select 2"); err != nil {
+		t.Fatalf("query of the transaction in flight while pausing: %v", err)
+	}
 	select {
 	case err := <-paused:
 		t.Fatalf("PAUSE returned with a transaction in flight: %v", err)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatalf("commit while pausing: %v", err)
@@ -347,18 +353,21 @@ func TestAdminPauseResume(t *testing.T) {
 		if err != nil {
 			t.Fatalf("PAUSE: %v", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("PAUSE did not return after the transaction ended")
+	case <-time.After(waitLimit):
+		t.Fatalf("PAUSE did not return within %v after the transaction ended", waitLimit)
 	}
 	ran := make(chan error, 1)
 	go func() { _, err := queryInt(ctx, b, "select 42"); ran <- err }()
+	// cl_waiting 1: the query has reached pgdogd and is held; had it been let through, it
+	// would have run instead.
+	var r map[string]string
+	if !waitFor(waitLimit, func() bool { r = alicePool(); return r["paused"] == "true" && num(t, r, "cl_waiting") == 1 }) {
+		t.Errorf("SHOW POOLS during PAUSE = %v, want paused with one client waiting", r)
+	}
 	select {
 	case err := <-ran:
 		t.Fatalf("query ran during PAUSE: %v", err)
-	case <-time.After(500 * time.Millisecond):
-	}
-	if r, _ := mustConsole(t, admin, "SHOW POOLS").find("user", Alice.User); r["paused"] != "true" || num(t, r, "cl_waiting") != 1 {
-		t.Errorf("SHOW POOLS during PAUSE = %v", r)
+	default:
 	}
 	mustConsole(t, admin, "RESUME "+TestDatabase)
 	select {
@@ -366,8 +375,8 @@ func TestAdminPauseResume(t *testing.T) {
 		if err != nil {
 			t.Fatalf("query after RESUME: %v", err)
 		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("query still blocked after RESUME")
+	case <-time.After(waitLimit):
+		t.Fatalf("query still blocked %v after RESUME", waitLimit)
 	}
 }
 

@@ -11,9 +11,10 @@ import (
 )
 
 func TestSlowClientBackpressure(t *testing.T) {
-	cfg := DefaultConfig(shared)
+	cfg := withMetrics(t, DefaultConfig(shared))
 	p := StartProxy(t, cfg)
 	ctx := testCtx(t, 60*time.Second)
+	super := shared.MustConnect(t, Super)
 
 	slow, err := RawDial(p.Addr())
 	if err != nil {
@@ -31,16 +32,28 @@ func TestSlowClientBackpressure(t *testing.T) {
 		t.Fatal(err)
 	}
 	const rows, rowSize = 120, 1 << 20
-	slow.FE.Send(&pgproto3.Query{String: "select repeat('x', 1048576) from generate_series(1, 120)"})
+	const query = "select repeat('x', 1048576) from generate_series(1, 120)"
+	slow.FE.Send(&pgproto3.Query{String: query})
 	if err := slow.FE.Flush(); err != nil {
 		t.Fatal(err)
 	}
 
-	// The client reads nothing for a while: 120 MiB wait to be sent.
+	// The client reads nothing: 120 MiB wait to be sent. pgdogd stops reading the server
+	// (server_read_paused), and PostgreSQL then blocks writing the rest (wait_event
+	// ClientWrite); from then on, had pgdogd buffered the result, it would have read it all.
+	p.waitEvents(t, "server_read_paused", 1)
+	writing := func() bool {
+		n, err := queryInt(ctx, super, "select count(*) from pg_stat_activity where query = $1"+
+			" and state = 'active' and wait_event = 'ClientWrite'", query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	waitUntil(t, waitLimit, "PostgreSQL to block sending the result (wait_event ClientWrite)", writing)
 	other := p.MustConnect(t, Alice)
 	var peak int64
 	for i := 0; i < 20; i++ {
-		time.Sleep(100 * time.Millisecond)
 		var n int
 		if err := other.QueryRow(ctx, "select $1::int + 1", i).Scan(&n); err != nil || n != i+1 {
 			t.Fatalf("another client's query while one is slow: %d, %v", n, err)
@@ -50,6 +63,11 @@ func TestSlowClientBackpressure(t *testing.T) {
 			t.Fatal(err)
 		}
 		peak = max(peak, rss)
+	}
+	// Still blocked after the other client's queries: the rest of the result is held back
+	// in PostgreSQL, not read into pgdogd.
+	if !writing() {
+		t.Errorf("PostgreSQL no longer blocks sending the result while the client reads nothing")
 	}
 	t.Logf("pgdogd RSS %d kB before the query, peak %d kB while the client did not read", before, peak)
 	if peak-before > 48<<10 {
@@ -88,7 +106,7 @@ func TestSlowClientBackpressure(t *testing.T) {
 // paused does not leak that server: with a pool of one, the next client gets
 // a server at once.
 func TestSlowClientLeavesWhilePaused(t *testing.T) {
-	cfg := DefaultConfig(shared)
+	cfg := withMetrics(t, DefaultConfig(shared))
 	cfg.Users[0].PoolSize = 1
 	cfg.General.CheckoutTimeout = 5000
 	p := StartProxy(t, cfg)
@@ -108,7 +126,7 @@ func TestSlowClientLeavesWhilePaused(t *testing.T) {
 	if err := slow.FE.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond) // the server is paused now
+	p.waitEvents(t, "server_read_paused", 1) // the server is paused now
 	_ = slow.Close()
 
 	start := time.Now()

@@ -15,13 +15,14 @@ import (
 // TestCancelRaceOnlyOwnQuery: two clients send a ~2 ms query and at once a CancelRequest
 // for it, 300 times each, while four clients run ~3 ms queries they never cancel, all over a
 // pool of 3. No query of the four may fail. Then each cancelling client cancels a
-// pg_sleep(5) of its own, which must end with 57014 within 1 s (cancels are forwarded).
+// pg_sleep(30) of its own, which must end with 57014 within cancelLimit (cancels are forwarded).
 func TestCancelRaceOnlyOwnQuery(t *testing.T) {
 	cfg := DefaultConfig(shared)
 	cfg.Users[0].PoolSize = 3
 	p := StartProxy(t, cfg)
 	ctx := testCtx(t, 60*time.Second)
 	super := shared.MustConnect(t, Super)
+	endSleepers(t, super)
 
 	const cancellers, innocents, rounds = 2, 4, 300
 	raws := make([]*RawConn, cancellers)
@@ -111,33 +112,33 @@ func TestCancelRaceOnlyOwnQuery(t *testing.T) {
 
 	// Cancels are not simply dropped: a long query of each cancelling client ends with 57014.
 	for i, r := range raws {
-		long := fmt.Sprintf("select pg_sleep(5) /* cancel race %d */", i)
+		long := fmt.Sprintf("%s /* cancel race %d */", cancelQuery, i)
 		r.FE.Send(&pgproto3.Query{String: long})
 		if err := r.FE.Flush(); err != nil {
 			t.Fatalf("canceller %d: cannot send the long query: %v", i, err)
 		}
-		if !waitFor(5*time.Second, func() bool {
+		if !waitFor(waitLimit, func() bool {
 			n, err := queryInt(ctx, super, "select count(*) from pg_stat_activity where state = 'active' and query = $1", long)
 			return err == nil && n == 1
 		}) {
 			// A CancelRequest of its own from the loop may still have been on its way and
 			// ended the query early: that is a cancel of its own query too.
-			code, err := readCode(r, time.Second)
+			code, err := readCode(r, cancelLimit)
 			if err != nil || code != "57014" {
-				t.Fatalf("canceller %d: pg_sleep(5) never showed as running on PostgreSQL; its answer: SQLSTATE %q, %v", i, code, err)
+				t.Fatalf("canceller %d: its pg_sleep never showed as running on PostgreSQL; its answer: SQLSTATE %q, %v", i, code, err)
 			}
-			t.Logf("canceller %d: pg_sleep(5) ended early by one of its own earlier CancelRequests", i)
+			t.Logf("canceller %d: its pg_sleep ended early by one of its own earlier CancelRequests", i)
 			continue
 		}
 		start := time.Now()
 		if err := SendCancel(p.Addr(), r.PID, r.Secret); err != nil {
 			t.Fatalf("canceller %d: %v", i, err)
 		}
-		code, err := readCode(r, time.Second)
+		code, err := readCode(r, cancelLimit)
 		if err != nil || code != "57014" {
-			t.Fatalf("canceller %d: its pg_sleep(5) after a CancelRequest: SQLSTATE %q, %v; want 57014 within 1 s", i, code, err)
+			t.Fatalf("canceller %d: its pg_sleep after a CancelRequest: SQLSTATE %q, %v; want 57014 within %v", i, code, err, cancelLimit)
 		}
-		t.Logf("canceller %d: pg_sleep(5) cancelled after %v", i, time.Since(start).Round(time.Millisecond))
+		t.Logf("canceller %d: its pg_sleep cancelled after %v", i, time.Since(start).Round(time.Millisecond))
 	}
 }
 

@@ -5,6 +5,7 @@ package testsuite
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +65,60 @@ func waitFor(limit time.Duration, cond func() bool) bool {
 			return false
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitLimit bounds a wait for an event that normally comes within milliseconds: generous
+// enough for a loaded 2-core machine running -race, and free when the event comes.
+const waitLimit = 20 * time.Second
+
+// waitUntil polls cond until it holds, and fails t naming what it waited for after limit.
+func waitUntil(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !waitFor(limit, cond) {
+		t.Fatalf("gave up after %v waiting for %s", limit, what)
+	}
+}
+
+// withMetrics turns cfg's metrics endpoint on, on a free port of 127.0.0.1.
+func withMetrics(t testing.TB, cfg ProxyConfig) ProxyConfig {
+	t.Helper()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.General.OpenmetricsPort, cfg.General.OpenmetricsHost = port, "127.0.0.1"
+	return cfg
+}
+
+// metric reads one sample (name and labels) from p's metrics endpoint.
+func (p *Proxy) metric(t testing.TB, series string) float64 {
+	t.Helper()
+	if p.MetricsPort == 0 {
+		t.Fatalf("reading %s: the proxy runs without a metrics endpoint (see withMetrics)", series)
+	}
+	return sample(t, scrapePort(t, p.MetricsPort, "/metrics"), series)
+}
+
+// events reads events_total of one event from p's metrics endpoint.
+func (p *Proxy) events(t testing.TB, event string) float64 {
+	t.Helper()
+	return p.metric(t, `events_total{event="`+event+`"}`)
+}
+
+// waitEvents waits until events_total of event reaches at least n.
+func (p *Proxy) waitEvents(t testing.TB, event string, n float64) {
+	t.Helper()
+	var got float64
+	if !waitFor(waitLimit, func() bool { got = p.events(t, event); return got >= n }) {
+		t.Fatalf("events_total{event=%q} is %v after %v, want at least %v", event, got, waitLimit, n)
+	}
+}
+
+// waitLog waits until p's log holds s; it fails t when p exits or after waitLimit first.
+func (p *Proxy) waitLog(t testing.TB, s string) {
+	t.Helper()
+	if !waitFor(waitLimit, func() bool { return strings.Contains(p.Logs(), s) || !p.Alive() }) || !strings.Contains(p.Logs(), s) {
+		t.Fatalf("pgdogd's log does not show %q (waited %v; process alive: %v):\n%s", s, waitLimit, p.Alive(), p.Logs())
 	}
 }

@@ -294,11 +294,11 @@ func TestIntegrityClientLeavesMidFrame(t *testing.T) {
 			r.Close()
 			psqlAnswers(t, p, 5*time.Second)
 			var n int64
-			if !waitFor(5*time.Second, func() bool {
+			if !waitFor(waitLimit, func() bool {
 				n, err = queryInt(ctx, owner, "select count(*) from "+table)
 				return err == nil && n == 0 && copyDone(ctx, owner, table)
 			}) {
-				t.Fatalf("the abandoned COPY into %s: %d rows visible (%v) or still running 5 s after the client left; want 0 rows and no COPY", table, n, err)
+				t.Fatalf("the abandoned COPY into %s: %d rows visible (%v) or still running %v after the client left; want 0 rows and no COPY", table, n, err, waitLimit)
 			}
 		})
 	}

@@ -34,10 +34,16 @@ func metricsConfig(t *testing.T, c *Cluster, namespace string) ProxyConfig {
 }
 
 // scrape fetches the endpoint's text.
-func scrape(t *testing.T, cfg ProxyConfig, path string) string {
+func scrape(t testing.TB, cfg ProxyConfig, path string) string {
+	t.Helper()
+	return scrapePort(t, cfg.General.OpenmetricsPort, path)
+}
+
+// scrapePort fetches the text of the endpoint on port of 127.0.0.1.
+func scrapePort(t testing.TB, port int, path string) string {
 	t.Helper()
 	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d%s", cfg.General.OpenmetricsPort, path))
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
 	if err != nil {
 		t.Fatalf("scrape %s: %v", path, err)
 	}
@@ -53,7 +59,7 @@ func scrape(t *testing.T, cfg ProxyConfig, path string) string {
 }
 
 // sample returns the value of the sample with exactly this name and labels.
-func sample(t *testing.T, text, series string) float64 {
+func sample(t testing.TB, text, series string) float64 {
 	t.Helper()
 	for _, line := range strings.Split(text, "\n") {
 		if v, ok := strings.CutPrefix(line, series+" "); ok {

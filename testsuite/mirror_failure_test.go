@@ -42,7 +42,7 @@ func runtimePhase(t *testing.T, s *mirrorSet, p *Proxy, conn, admin *pgx.Conn, p
 // testMirrorRuntimeExposure: SET mirror_exposure and RELOAD change what an already
 // connected client mirrors; a broken file is refused and changes nothing.
 func testMirrorRuntimeExposure(t *testing.T, s *mirrorSet) {
-	cfg := mirrorConfig(s)
+	cfg := mirrorConfig(t, s)
 	cfg.General.MirrorQueue = 1000
 	for i := range cfg.Mirroring {
 		cfg.Mirroring[i].Exposure = float64p(1)
@@ -294,28 +294,35 @@ func testMirrorStopped(t *testing.T, s *mirrorSet) {
 	restarted = true
 	start := time.Now()
 	if !waitResumed(t, s, p, admin) {
-		t.Fatalf("%s: no transaction mirrored within 5 s of the restart: %+v", mirrorDB2, mustShowMirrors(t, admin)[mirrorDB2])
+		t.Fatalf("%s: no transaction mirrored within %v of the restart: %+v", mirrorDB2, waitLimit, mustShowMirrors(t, admin)[mirrorDB2])
 	}
 	t.Logf("%s mirrored again %v after its restart", mirrorDB2, time.Since(start).Round(time.Millisecond))
 	expectMirroredAgain(t, s, p, admin, s.m2, mirrorDB2, "mt_down")
 }
 
-// waitResumed inserts a marked row every 100 ms through p until one reaches mirror2 (and
-// mirrored_count grows), for at most 5 s.
+// waitResumed sends marked transactions through p, each waited for until pgdogd has
+// settled it (mirrored, dropped or failed on mirror2; see waitDrained), until one is
+// mirrored to mirror2, for at most waitLimit; that row must then be on mirror2. (After a
+// failure pgdogd drops a mirror's transactions for a second: probing is the only way to
+// see it take them again.)
 func waitResumed(t *testing.T, s *mirrorSet, p *Proxy, admin *pgx.Conn) bool {
 	t.Helper()
 	conn := p.MustConnect(t, Alice)
-	base := mustShowMirrors(t, admin)[mirrorDB2].Mirrored
 	i := 0
-	return waitFor(5*time.Second, func() bool {
+	return waitFor(waitLimit, func() bool {
 		i++
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		before := mustShowMirrors(t, admin)[mirrorDB2].Mirrored
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if _, err := conn.Exec(ctx, "insert into mt_down(v) values ($1)", 1000+i); err != nil {
 			t.Fatalf("insert through pgdogd after the restart: %v", err)
 		}
-		time.Sleep(50 * time.Millisecond)
-		arrived := countRows(t, s.m2, "select count(*) from mt_down where v > 1000")
-		return arrived > 0 && mustShowMirrors(t, admin)[mirrorDB2].Mirrored > base
+		if s.waitDrained(t, p, admin, waitLimit)[mirrorDB2].Mirrored == before {
+			return false
+		}
+		if n := countRows(t, s.m2, "select count(*) from mt_down where v = $1", 1000+i); n != 1 {
+			t.Fatalf("%s: mirrored_count grew for the row v = %d, which it has %d times", mirrorDB2, 1000+i, n)
+		}
+		return true
 	})
 }

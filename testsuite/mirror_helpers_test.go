@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,8 +112,9 @@ func prepareMirrorCluster(c *Cluster) error {
 }
 
 // mirrorConfig is a proxy in front of s.source mirroring TestDatabase to mirror1 and mirror2
-// for alice, with the admin console enabled. Callers set queue and exposure keys.
-func mirrorConfig(s *mirrorSet) ProxyConfig {
+// for alice, with the admin console and the metrics endpoint (which waitDrained reads)
+// enabled. Callers set queue and exposure keys.
+func mirrorConfig(t testing.TB, s *mirrorSet) ProxyConfig {
 	dbs := []Database{{Name: TestDatabase, Host: s.source.Host, Port: s.source.Port, DatabaseName: TestDatabase}}
 	users := []User{{Name: Alice.User, Database: TestDatabase, Password: Alice.Password, PoolSize: 10}}
 	var mirroring []Mirror
@@ -124,7 +126,7 @@ func mirrorConfig(s *mirrorSet) ProxyConfig {
 		users = append(users, User{Name: Alice.User, Database: m.name, Password: Alice.Password, PoolSize: 10})
 		mirroring = append(mirroring, Mirror{SourceDB: TestDatabase, DestinationDB: m.name})
 	}
-	return ProxyConfig{
+	return withMetrics(t, ProxyConfig{
 		General: General{
 			Workers: 2, DefaultPoolSize: 10, PoolerMode: "transaction", AuthType: "scram",
 			CheckoutTimeout: 5000, ConnectTimeout: 2000, ShutdownTimeout: 5000,
@@ -134,7 +136,7 @@ func mirrorConfig(s *mirrorSet) ProxyConfig {
 		Mirroring: mirroring,
 		Admin:     Admin{User: adminLogin.User, Password: adminLogin.Password},
 		Users:     users,
-	}
+	})
 }
 
 // float64p returns a pointer to x, for the exposure keys where 0.0 must be written.
@@ -233,45 +235,35 @@ func mustShowMirrors(t *testing.T, admin *pgx.Conn) map[string]mirrorRow {
 	return rows
 }
 
-// waitDrained polls SHOW MIRRORS until both mirrors have no queued transaction and every
-// transaction is mirrored or dropped, or (with errors in between) until the counters stay
-// unchanged for a second. After limit it logs the mirrors' sessions, makes p dump its
-// goroutines (SIGQUIT; the dump is in the log printed at cleanup) and fails t.
+// waitDrained waits until p holds no captured transaction any more, queued, being replayed
+// or being recorded (mirror_memory_bytes 0 on its metrics endpoint), and returns SHOW MIRRORS
+// then. pgdogd counts a transaction's outcome (mirrored, dropped, or an error) before it gives
+// its buffer back, and a transaction dropped at its start never holds one, so once the
+// clients' transactions have ended the counters are final. After limit it logs the mirrors'
+// sessions, makes p dump its goroutines (SIGQUIT; the dump is in the log printed at cleanup)
+// and fails t.
 func (s *mirrorSet) waitDrained(t *testing.T, p *Proxy, admin *pgx.Conn, limit time.Duration) map[string]mirrorRow {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	var last map[string]mirrorRow
-	stableSince := time.Now()
-	for {
+	var held float64
+	if waitFor(limit, func() bool { held = p.metric(t, "mirror_memory_bytes"); return held == 0 }) {
 		rows := mustShowMirrors(t, admin)
-		done, same := true, last != nil
 		for dest, r := range rows {
-			if !r.accounted() {
-				done = false
-			}
-			if l := last[dest]; l != r {
-				same = false
+			if r.Queue != 0 {
+				t.Errorf("%s: %d transactions queued with no mirror memory in use: %+v", dest, r.Queue, r)
 			}
 		}
-		if !same {
-			stableSince = time.Now()
-		}
-		last = rows
-		if done || (same && rows[mirrorDB1].Queue == 0 && rows[mirrorDB2].Queue == 0 && time.Since(stableSince) > time.Second) {
-			return rows
-		}
-		if time.Now().After(deadline) {
-			for name, c := range s.mirrors() {
-				t.Logf("%s sessions:\n%s", name, c.sessions())
-			}
-			t.Logf("pgdogd sockets (Recv-Q > 0 on a mirror connection means unread replies):\n%s", procSockets(p.PID()))
-			if err := p.Signal(syscall.SIGQUIT); err == nil {
-				_, _ = p.Wait(5 * time.Second)
-			}
-			t.Fatalf("mirrors did not drain within %v: %+v", limit, rows)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return rows
 	}
+	rows := mustShowMirrors(t, admin)
+	for name, c := range s.mirrors() {
+		t.Logf("%s sessions:\n%s", name, c.sessions())
+	}
+	t.Logf("pgdogd sockets (Recv-Q > 0 on a mirror connection means unread replies):\n%s", procSockets(p.PID()))
+	if err := p.Signal(syscall.SIGQUIT); err == nil {
+		_, _ = p.Wait(5 * time.Second)
+	}
+	t.Fatalf("mirrors did not drain within %v (mirror_memory_bytes %v): %+v", limit, held, rows)
+	return nil
 }
 
 // adminExec runs one admin console command and returns its error.
@@ -336,6 +328,22 @@ func withinSigma(k, n int64, p float64) (bool, float64) {
 		return dev == 0, 0
 	}
 	return dev <= 3*sigma, dev / sigma
+}
+
+// seededDraws counts the exposure draws below x that, with mirror_seed seed, the clients
+// with login numbers first to first+clients-1 make in perClient transactions each: pgdogd
+// draws once per transaction from rand.NewPCG(mirror_seed, login number) (engine/mirroring.go).
+func seededDraws(seed, first uint64, clients, perClient int, x float64) int64 {
+	var n int64
+	for login := first; login < first+uint64(clients); login++ {
+		r := rand.New(rand.NewPCG(seed, login))
+		for range perClient {
+			if r.Float64() < x {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // insertRows runs n autocommit inserts of sql (with args) on conn.

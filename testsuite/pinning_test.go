@@ -111,7 +111,7 @@ func TestPinningSessionState(t *testing.T) {
 					// The state is read back after the client's ReadyForQuery: wait for it.
 					var v string
 					var has bool
-					if !waitFor(3*time.Second, func() bool { v, has = pinnedColumn(t, p, "pin_a"); return has && v == "" }) {
+					if !waitFor(waitLimit, func() bool { v, has = pinnedColumn(t, p, "pin_a"); return has && v == "" }) {
 						t.Errorf("SHOW CLIENTS pinned for a after %s = %q (column present: %v); want empty", c.release, v, has)
 					}
 				} else {
@@ -172,8 +172,8 @@ func TestPinningAdvisoryLockAfterDisconnect(t *testing.T) {
 	const held = "select count(*) from pg_locks where locktype = 'advisory' and objid = 424210"
 	var n int64
 	var err error
-	if !waitFor(5*time.Second, func() bool { n, err = queryInt(ctx, super, held); return err == nil && n == 0 }) {
-		t.Errorf("advisory lock %d still held 5 s after its client disconnected: %d holders, %v", key, n, err)
+	if !waitFor(waitLimit, func() bool { n, err = queryInt(ctx, super, held); return err == nil && n == 0 }) {
+		t.Errorf("advisory lock %d still held %v after its client disconnected: %d holders, %v", key, waitLimit, n, err)
 	}
 	b := ssMustConnect(t, p.Endpoint, Alice, nil)
 	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -253,7 +253,7 @@ func TestPinningMetric(t *testing.T) {
 	for _, reason := range []string{"listen", "advisory"} {
 		var v float64
 		var ok bool
-		if !waitFor(5*time.Second, func() bool {
+		if !waitFor(waitLimit, func() bool {
 			v, ok = pinSample(scrape(t, cfg, "/metrics"), reason)
 			return ok && v >= 1
 		}) {

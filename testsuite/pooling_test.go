@@ -217,7 +217,9 @@ func TestCheckoutTimeout(t *testing.T) {
 	if err == nil || sqlState(err) == "" {
 		t.Errorf("query while the pool is exhausted: %v after %v, want an ErrorResponse", err, took)
 	}
-	if took > 1500*time.Millisecond || took < 400*time.Millisecond {
+	// The upper bound only tells a timeout from a hang (the query's context ends at 5 s):
+	// generous for a loaded machine.
+	if took > 3*time.Second || took < 400*time.Millisecond {
 		t.Errorf("checkout error came after %v, want about 500ms", took)
 	}
 	t.Logf("checkout error after %v: %v", took, err)

@@ -121,11 +121,12 @@ func DefaultConfig(c *Cluster) ProxyConfig {
 // Proxy is a running pgdogd process.
 type Proxy struct {
 	Endpoint
-	Dir    string
-	cmd    *exec.Cmd
-	logs   *syncBuffer
-	done   chan struct{} // closed when the process has exited
-	result error         // cmd.Wait's result, valid after done
+	Dir         string
+	MetricsPort int // the metrics endpoint's port (openmetrics_port), 0 when off
+	cmd         *exec.Cmd
+	logs        *syncBuffer
+	done        chan struct{} // closed when the process has exited
+	result      error         // cmd.Wait's result, valid after done
 }
 
 // StartProxy writes cfg (with a fresh port) into a temp folder, starts pgdogd and waits up to
@@ -162,7 +163,7 @@ func StartProxyWith(t testing.TB, cfg ProxyConfig, prefix []string, extra ...str
 		t.Fatal(err)
 	}
 	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port, SSLMode: sslMode}, Dir: dir,
-		logs: &syncBuffer{}, done: make(chan struct{})}
+		MetricsPort: cfg.General.OpenmetricsPort, logs: &syncBuffer{}, done: make(chan struct{})}
 	argv := append(append([]string(nil), prefix...),
 		bin, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"))
 	p.cmd = exec.Command(argv[0], argv[1:]...)

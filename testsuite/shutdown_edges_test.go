@@ -122,7 +122,9 @@ func shutdownSSLRequest(t *testing.T, tc *TestCerts) {
 	if err := p.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// pgdogd logs this once it has begun shutting down (and refuses new clients); that it
+	// does not exit with the transaction open is proven by the COMMIT below.
+	p.waitLog(t, `msg="shutting down"`)
 	if !p.Alive() {
 		t.Fatal("pgdogd exited with a transaction open")
 	}

@@ -79,7 +79,13 @@ func TestClientLoginTimeout(t *testing.T) {
 			errs <- fmt.Errorf("normal client's query during the slowloris: %w", err)
 			return
 		}
-		time.Sleep(3 * time.Second) // past client_login_timeout
+		// A connection opened after this client logged in, and never logging in itself, is
+		// closed by client_login_timeout: this client's own login timeout, had it gone on
+		// after the login, would have expired by then.
+		if err := loginTimeoutProbe(p.Addr(), latest+3*time.Second); err != nil {
+			errs <- err
+			return
+		}
 		if _, err := queryInt(ctx, conn, "select 2"); err != nil {
 			errs <- fmt.Errorf("logged-in client cut after client_login_timeout: %w", err)
 			return
@@ -124,6 +130,21 @@ func TestClientLoginTimeout(t *testing.T) {
 			t.Errorf("a connection was closed only after %v, want within %v", maxT, latest)
 		}
 	}
+}
+
+// loginTimeoutProbe opens a connection that sends nothing and wants it closed by pgdogd
+// within limit.
+func loginTimeoutProbe(addr string, limit time.Duration) error {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("login timeout probe: %w", err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(limit))
+	if _, err := io.Copy(io.Discard, c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		return fmt.Errorf("login timeout probe: not closed within %v: %w", limit, err)
+	}
+	return nil
 }
 
 // halfwayThroughSCRAM starts up as alice, sends SASLInitialResponse, reads SASLContinue and
@@ -198,61 +219,90 @@ func halfStartupPacket(addr string, latest time.Duration) error {
 
 // TestClientIdleTimeout: with client_idle_timeout = 1000, a client idle after its last
 // ReadyForQuery gets FATAL 57P05 (PostgreSQL's idle_session_timeout code, checked below) and
-// is closed; a client querying every 300 ms, and one whose query runs 2.5 s, are not.
+// is closed; a client querying every 300 ms, and one whose query runs past the idle client's
+// end, are not. The idle client logs in last: had a query (or a query running) not counted
+// as activity, the other two would have been cut no later than it.
 func TestClientIdleTimeout(t *testing.T) {
 	pgRef := postgresIdleCode(t, "idle_session_timeout", false)
 	if pgRef != "57P05" {
 		t.Errorf("PostgreSQL's idle_session_timeout ends a session with %s; this test asserts 57P05", pgRef)
 	}
 	p := startProxyExtra(t, DefaultConfig(shared), "client_idle_timeout = 1000")
+	ctx := testCtx(t, 60*time.Second)
+
+	// The long query waits for a lock the test holds until the idle client has been cut.
+	const lockKey = 5150424
+	lockQuery := fmt.Sprintf("select pg_advisory_xact_lock(%d)", lockKey)
+	super := shared.MustConnect(t, Super)
+	locker, err := super.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = locker.Rollback(ctx) }()
+	if _, err := locker.Exec(ctx, lockQuery); err != nil {
+		t.Fatal(err)
+	}
+	long, err := rawLogin(p.Addr(), Alice, "long query client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer long.Close()
+	long.FE.Send(&pgproto3.Query{String: lockQuery})
+	if err := long.FE.Flush(); err != nil {
+		t.Fatal(err)
+	}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
-	wg.Add(3)
-	go func() { // idle
+	idleCut := make(chan struct{})
+	active, err := rawLogin(p.Addr(), Alice, "active client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer active.Close()
+	wg.Add(1)
+	go func() { // active: a query every 300 ms for 3 s, and at least once after the idle client's end
 		defer wg.Done()
-		r, err := rawLogin(p.Addr(), Alice, "idle client")
-		if err != nil {
-			errs <- err
-			return
-		}
-		defer r.Close()
-		errs <- expectTimeoutFatal(r, "idle client", "57P05", 800*time.Millisecond, 5*time.Second)
-	}()
-	go func() { // active: a query every 300 ms for 3 s
-		defer wg.Done()
-		r, err := rawLogin(p.Addr(), Alice, "active client")
-		if err != nil {
-			errs <- err
-			return
-		}
-		defer r.Close()
-		for start := time.Now(); time.Since(start) < 3*time.Second; time.Sleep(300 * time.Millisecond) {
-			if _, err := r.SimpleQuery("select 1", 5*time.Second); err != nil {
+		start := time.Now()
+		for {
+			after := false
+			select {
+			case <-idleCut:
+				after = true
+			default:
+			}
+			if _, err := active.SimpleQuery("select 1", 5*time.Second); err != nil {
 				errs <- fmt.Errorf("active client cut after %v: %w", time.Since(start), err)
 				return
 			}
+			if after && time.Since(start) >= 3*time.Second {
+				break
+			}
+			time.Sleep(300 * time.Millisecond)
 		}
 		errs <- nil
 	}()
-	go func() { // a 2.5 s query is not idleness
+	idle, err := rawLogin(p.Addr(), Alice, "idle client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	wg.Add(1)
+	go func() {
 		defer wg.Done()
-		r, err := rawLogin(p.Addr(), Alice, "long query client")
-		if err != nil {
-			errs <- err
-			return
-		}
-		defer r.Close()
-		if _, err := r.SimpleQuery("select pg_sleep(2.5)", 6*time.Second); err != nil {
-			errs <- fmt.Errorf("client running a 2.5 s query cut by client_idle_timeout: %w", err)
-			return
-		}
-		if _, err := r.SimpleQuery("select 1", 5*time.Second); err != nil {
-			errs <- fmt.Errorf("client right after its 2.5 s query: %w", err)
-			return
-		}
-		errs <- nil
+		defer close(idleCut)
+		errs <- expectTimeoutFatal(idle, "idle client", "57P05", 800*time.Millisecond, 5*time.Second)
 	}()
+
+	<-idleCut
+	if err := locker.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := readCode(long, waitLimit); err != nil || code != "" {
+		errs <- fmt.Errorf("client whose query ran past the idle client's end: SQLSTATE %q, %v; want it answered", code, err)
+	} else if _, err := long.SimpleQuery("select 1", 5*time.Second); err != nil {
+		errs <- fmt.Errorf("client right after its long query: %w", err)
+	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -304,8 +354,8 @@ func TestClientIdleInTransactionTimeout(t *testing.T) {
 		}
 		return n
 	}
-	if !waitFor(3*time.Second, func() bool { return stuck() == 0 }) {
-		t.Errorf("the server is still idle in the timed-out client's transaction 3 s after the FATAL")
+	if !waitFor(waitLimit, func() bool { return stuck() == 0 }) {
+		t.Errorf("the server is still idle in the timed-out client's transaction %v after the FATAL", waitLimit)
 	}
 	if n, err := queryInt(ctx, direct, "select count(*) from edge_idle_tx where note = $1", note); err != nil || n != 0 {
 		t.Errorf("the timed-out transaction's row: found %d times, %v; want rolled back", n, err)
@@ -414,7 +464,7 @@ func postgresIdleCode(t *testing.T, setting string, inTx bool) string {
 // is closed at once; the 5 keep working; once one leaves, a new client is admitted, and the
 // next one is refused again.
 func TestMaxClientConnections(t *testing.T) {
-	p := startProxyExtra(t, DefaultConfig(shared), "max_client_connections = 5")
+	p := startProxyExtra(t, withMetrics(t, DefaultConfig(shared)), "max_client_connections = 5")
 	ctx := testCtx(t, 50*time.Second)
 	var conns []*pgx.Conn
 	for i := 0; i < 5; i++ {
@@ -453,18 +503,18 @@ func TestMaxClientConnections(t *testing.T) {
 		}
 	}
 	closeQuietly(conns[0])
-	var replacement *pgx.Conn
-	var lastErr error
-	if !waitFor(5*time.Second, func() bool {
-		c, err := p.Connect(ctx, Alice)
-		if err != nil {
-			lastErr = err
-			return false
-		}
-		replacement = c
-		return true
+	// pgdogd counts a connection out before it counts it closed: once opened - closed is 4,
+	// the client that left (and every refused one) no longer counts against the limit.
+	var open float64
+	if !waitFor(waitLimit, func() bool {
+		open = p.events(t, "client_opened") - p.events(t, "client_closed")
+		return open == 4
 	}) {
-		t.Fatalf("no client admitted within 5 s after one of the 5 left: %v", lastErr)
+		t.Fatalf("pgdogd counts %v client connections open %v after one of the 5 left, want 4", open, waitLimit)
+	}
+	replacement, err := p.Connect(ctx, Alice)
+	if err != nil {
+		t.Fatalf("no client admitted after one of the 5 left: %v", err)
 	}
 	defer closeQuietly(replacement)
 	if _, err := queryInt(ctx, replacement, "select 1"); err != nil {

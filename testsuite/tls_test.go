@@ -332,7 +332,7 @@ func TestTLSServerVerify(t *testing.T) {
 				t.Errorf("error %s %q does not mention any of %q", pgErr.Code, pgErr.Message, c.words)
 			}
 			t.Logf("client sees: %s %s: %s", pgErr.Severity, pgErr.Code, pgErr.Message)
-			if c.log != "" && !waitFor(3*time.Second, func() bool { return containsAny(p.Logs(), []string{c.log}) }) {
+			if c.log != "" && !waitFor(waitLimit, func() bool { return containsAny(p.Logs(), []string{c.log}) }) {
 				t.Errorf("pgdogd's log does not mention %q:\n%s", c.log, p.Logs())
 			}
 		})
@@ -401,7 +401,7 @@ func TestTLSReloadCertificate(t *testing.T) {
 	}
 	var last int64
 	var lastErr error
-	if !waitFor(5*time.Second, func() bool { last, lastErr = serialSeen(); return last == 1003 }) {
+	if !waitFor(waitLimit, func() bool { last, lastErr = serialSeen(); return last == 1003 }) {
 		t.Errorf("after SIGHUP with a renewed certificate: serial %d, %v; want 1003", last, lastErr)
 	}
 }
