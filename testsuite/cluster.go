@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -341,13 +343,54 @@ func processAlive(pid int) bool {
 	return syscall.Kill(pid, 0) == nil
 }
 
-// FreePort asks the kernel for a free TCP port on 127.0.0.1.
+// FreePort returns a TCP port on 127.0.0.1 that is free now and that this
+// process has not handed out before. It is chosen below the kernel's
+// ephemeral range (ip_local_port_range), where the kernel never puts the
+// sockets it numbers itself (listeners on port 0, outgoing connections): a
+// port asked of the kernel and closed again can be given to one of those
+// before PostgreSQL or pgdogd binds it, which made cluster starts fail with
+// "Address already in use" on a loaded machine.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("cannot pick a free port: %w", err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	lo := ephemeralStart() // ports below it are picked from
+	for range 1000 {
+		port := firstPort + rand.IntN(lo-firstPort)
+		if portsGiven[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue // in use
+		}
+		l.Close()
+		portsGiven[port] = true
+		return port, nil
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port, nil
+	return 0, errors.New("cannot pick a free port: 1000 tries below the ephemeral range failed")
+}
+
+// firstPort is the lowest port FreePort picks.
+const firstPort = 12000
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
+
+// ephemeralStart is the first port of the kernel's ephemeral range (32768 when unknown).
+func ephemeralStart() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 32768
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil || lo <= firstPort+1000 {
+		return 32768
+	}
+	return lo
 }

@@ -145,7 +145,14 @@ const rssLimitKB = 200 << 10
 // testMirrorLocked: a lock on mirror1's table stalls its replay; the source is unaffected,
 // drops are counted as queue full, memory stays bounded, and mirroring resumes after.
 func testMirrorLocked(t *testing.T, s *mirrorSet) {
-	p, _ := startMirrorProxy(t, s, 1.0, 16)
+	cfg := mirrorConfig(t, s)
+	cfg.General.MirrorExposure = float64p(1.0)
+	cfg.General.MirrorQueue = 16 // mirror1's queues: the lock fills them
+	// mirror2 is not locked: its queues hold the whole run, so that only a
+	// failure of the isolation between mirrors, not a slow replay on a loaded
+	// machine, can make it drop.
+	cfg.Mirroring[1].QueueLength = 4096
+	p := StartProxy(t, cfg)
 	admin := p.MustConnect(t, adminLogin)
 	ctx := testCtx(t, 90*time.Second)
 	holder := s.m1.MustConnect(t, Alice)
@@ -167,6 +174,9 @@ func testMirrorLocked(t *testing.T, s *mirrorSet) {
 	}
 	held := mustShowMirrors(t, admin)
 	m1 := held[mirrorDB1]
+	if c1, c2 := m1.QueueCapacity, held[mirrorDB2].QueueCapacity; c1 != 16 || c2 != 4096 {
+		t.Fatalf("queue capacities %d and %d, want 16 (mirror_queue) and 4096 (mirror2's queue_length)", c1, c2)
+	}
 	t.Logf("locked: pgbench %d processed, %d failed, %.0f tps; %s %+v; max RSS %d KiB", res.Processed, res.Failed, res.TPS, mirrorDB1, m1, maxKB)
 	if m1.DropQueueFull == 0 || m1.Dropped != m1.DropQueueFull {
 		t.Errorf("%s while locked: %+v, want drops for queue full only", mirrorDB1, m1)
