@@ -72,14 +72,7 @@ func newScene(t *testing.T) *scene {
 
 func (sc *scene) pools() []PoolInfo {
 	sc.h.t.Helper()
-	type result struct {
-		infos []PoolInfo
-		err   error
-	}
-	r := beside(sc.h, func() result {
-		infos, err := sc.h.e.Snapshot().Pools()
-		return result{infos, err}
-	})
+	r := readBeside(sc.h, Snapshot.Pools)
 	if r.err != nil || len(r.infos) != 1 {
 		sc.h.t.Fatalf("Pools: %d pools, err %v", len(r.infos), r.err)
 	}
@@ -153,14 +146,7 @@ func TestSnapshotClients(t *testing.T) {
 	h.pool.mu.Lock()
 	waiting.waitStart = time.Now().Add(-time.Minute)
 	h.pool.mu.Unlock()
-	type result struct {
-		infos []ClientInfo
-		err   error
-	}
-	r := beside(h, func() result {
-		infos, err := h.e.Snapshot().Clients()
-		return result{infos, err}
-	})
+	r := readBeside(h, Snapshot.Clients)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -219,14 +205,7 @@ func TestSnapshotClientWaitWhileLoginChecksSettings(t *testing.T) {
 	if cl.state != clParams || cl.server != s {
 		t.Fatalf("login: state %s, server linked %v", cl.state, cl.server == s)
 	}
-	type result struct {
-		infos []ClientInfo
-		err   error
-	}
-	r := beside(h, func() result {
-		infos, err := h.e.Snapshot().Clients()
-		return result{infos, err}
-	})
+	r := readBeside(h, Snapshot.Clients)
 	if r.err != nil || len(r.infos) != 1 || r.infos[0].State != "params" {
 		t.Fatalf("clients %+v, err %v", r.infos, r.err)
 	}
@@ -241,14 +220,7 @@ func TestSnapshotClientWaitWhileLoginChecksSettings(t *testing.T) {
 func TestSnapshotServers(t *testing.T) {
 	sc := newScene(t)
 	h := sc.h
-	type result struct {
-		infos []ServerInfo
-		err   error
-	}
-	r := beside(h, func() result {
-		infos, err := h.e.Snapshot().Servers()
-		return result{infos, err}
-	})
+	r := readBeside(h, Snapshot.Servers)
 	if r.err != nil || len(r.infos) != 3 {
 		t.Fatalf("servers %+v, err %v", r.infos, r.err)
 	}
@@ -448,15 +420,23 @@ func TestSnapshotPoolsWithSilentLoop(t *testing.T) {
 	h.addServer()
 	h.connect()
 	h.addLoop(&fakeLoop{tasks: make(chan func(), 8)})
-	type result struct {
-		infos []PoolInfo
-		err   error
-	}
-	r := beside(h, func() result {
-		infos, err := h.e.Snapshot().Pools()
-		return result{infos, err}
-	})
+	r := readBeside(h, Snapshot.Pools)
 	if r.err != errLoopsSilent || len(r.infos) != 1 || r.infos[0].Clients != 1 || r.infos[0].SvIdle != 1 {
 		t.Fatalf("pools %+v, err %v; want the counts of the loop that answered and errLoopsSilent", r.infos, r.err)
 	}
+}
+
+// readResult is what a Snapshot read returned.
+type readResult[T any] struct {
+	infos []T
+	err   error
+}
+
+// readBeside runs a Snapshot read, which waits for the loops, beside the
+// test, which runs the loops' tasks.
+func readBeside[T any](h *harness, read func(Snapshot) ([]T, error)) readResult[T] {
+	return beside(h, func() readResult[T] {
+		infos, err := read(h.e.Snapshot())
+		return readResult[T]{infos, err}
+	})
 }
