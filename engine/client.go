@@ -283,6 +283,7 @@ func (cl *client) evict(s *server, b []byte) []byte {
 	b = codec.AppendSync(b)
 	s.l.sentOwn()
 	cl.e.stmts.Evictions.Add(int64(len(ids)))
+	cl.pool.events.evictions.Add(int64(len(ids)))
 	return b
 }
 
@@ -475,6 +476,7 @@ func (s *server) clientLeft(clean, pinned bool) {
 	switch {
 	case !clean:
 		s.pool.e.stats.dirtyClosed.Add(1)
+		s.pool.events.outOfSync.Add(1)
 		s.close("client left mid-transaction")
 	case s.pool.cfg.mode == config.Mode("session") || pinned:
 		s.reset() // session state of the client's is on it

@@ -50,11 +50,14 @@ func (p *pool) dial(target *loopState) {
 // connect logs in to the pool's server within connect_timeout and records
 // a fresh server's settings as the pool's defaults.
 func (p *pool) connect() (*backend.Conn, session.Params, error) {
+	start := time.Now()
 	lr, err := backend.Login(context.Background(), backend.Target{Host: p.cfg.host, Port: p.cfg.port, User: p.cfg.serverUser,
 		Password: p.cfg.serverPassword, Database: p.cfg.dbname, Timeout: p.connectTimeout()}, p.e.serverTLS())
 	if err != nil {
+		p.events.errors.Add(1)
 		return nil, nil, err
 	}
+	p.events.connected(time.Since(start))
 	var ps session.Params
 	for k, v := range lr.Params {
 		ps = append(ps, session.Param{Name: strings.ToLower(k), Display: k, Value: v, Reported: true})

@@ -56,6 +56,7 @@ type pool struct {
 	reconnectBefore time.Time // RECONNECT: servers opened before this close at release
 
 	stats        poolStats
+	events       poolEvents    // rare events, for the metrics (poolevents.go)
 	mirrors      []*mirrorDest // where this pool's transactions are mirrored
 	mirrorLevels bool          // some mirror filters by level: classify transactions
 }

@@ -369,6 +369,7 @@ func (s *server) onClose(c gnet.Conn, err error) {
 		return // the old socket of a migrated server
 	}
 	if s.l.cl != nil {
+		s.pool.events.errors.Add(1)
 		s.failClient("server closed the connection unexpectedly")
 	}
 	s.state = svClosed
@@ -398,6 +399,7 @@ func (s *server) expired(now time.Time) bool {
 func (s *server) reset() {
 	s.setState(svResetting)
 	s.l.sentOwn()
+	s.pool.events.cleaned.Add(1)
 	s.loop.scratch = codec.AppendQuery(s.loop.scratch[:0], "DISCARD ALL")
 	_, _ = s.conn.Write(s.loop.scratch)
 	s.params = s.params.DropUnreported()

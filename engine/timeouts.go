@@ -57,6 +57,7 @@ func (cl *client) checkTimeouts(t clientTimeouts, now time.Time) {
 		switch {
 		case cl.quietTx && t.idleTx > 0 && quiet >= t.idleTx:
 			cl.e.stats.idleTxTimeouts.Add(1)
+			cl.pool.events.idleTxTimeouts.Add(1)
 			cl.fatal(codec.CodeIdleInTxTimeout, "terminating connection due to idle-in-transaction timeout")
 		case !cl.quietTx && t.idle > 0 && quiet >= t.idle:
 			cl.e.stats.idleTimeouts.Add(1)

@@ -36,6 +36,7 @@ type Cache struct {
 	// Parses, Binds and Evictions count named Parses, Binds and the
 	// statements prepared_statements_limit closed, for the metrics.
 	Parses, Binds, Evictions atomic.Int64
+	bytes                    atomic.Int64 // see Bytes
 }
 
 func NewCache() *Cache {
@@ -56,8 +57,13 @@ func (c *Cache) Get(query, types []byte) *Stmt {
 	st.Drops = DroppingOf(query)
 	c.byKey[string(c.key)] = st
 	c.byID[st.ID] = st
+	c.bytes.Add(int64(len(c.key) + len(st.Name) + len(st.Query) + len(st.Parse)))
 	return st
 }
+
+// Bytes is what the cached statements' texts take: their keys, names,
+// queries and Parse frames (not the maps' own overhead).
+func (c *Cache) Bytes() int64 { return c.bytes.Load() }
 
 // Find returns the statement for a Parse body's query and parameter types,
 // or nil when it was never seen.

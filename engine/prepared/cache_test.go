@@ -1,0 +1,24 @@
+// cache_test.go holds the test of the cache's byte count.
+
+package prepared
+
+import "testing"
+
+// TestCacheBytes: a new statement adds its key, name, query and Parse
+// frame; a statement found again adds nothing.
+func TestCacheBytes(t *testing.T) {
+	c := NewCache()
+	if c.Bytes() != 0 {
+		t.Fatalf("empty cache: %d bytes", c.Bytes())
+	}
+	st := c.Get([]byte("select 1"), []byte{0, 0})
+	want := int64(len("select 1") + 1 + 2 + len(st.Name) + len("select 1") + len(st.Parse))
+	if c.Bytes() != want {
+		t.Fatalf("one statement: %d bytes, want %d", c.Bytes(), want)
+	}
+	c.Get([]byte("select 1"), []byte{0, 0})
+	c.Find([]byte("select 2"), []byte{0, 0})
+	if c.Bytes() != want {
+		t.Fatalf("a statement found again: %d bytes, want %d", c.Bytes(), want)
+	}
+}
