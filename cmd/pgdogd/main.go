@@ -91,7 +91,7 @@ func serve(cfg *config.Config, log *slog.Logger) int {
 	defer close(stop)
 	go con.Sample(stop)
 	if g := cfg.General; g.OpenmetricsPort > 0 {
-		ms, err := metrics.Start(e.Snapshot(), g.OpenmetricsHost, g.OpenmetricsPort, g.OpenmetricsNamespace, log)
+		ms, err := metrics.Start(e.MetricsSnapshot(), g.OpenmetricsHost, g.OpenmetricsPort, g.OpenmetricsNamespace, log)
 		if err != nil {
 			log.Error("cannot start", "err", err)
 			return 1

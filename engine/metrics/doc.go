@@ -1,9 +1,11 @@
-// Package metrics is the Prometheus endpoint: PgDog's metric names (clients,
-// sv_active, total_xact_count, mirror_*, ...) and pgdogd's own (drops by
-// reason, replay lag, mirror memory, events, pins, prepared statements),
-// served in the text format over HTTP.
+// Package metrics is the Prometheus endpoint: PgDog's metrics under PgDog's
+// names, types, units and labels (clients, sv_active{user,database,host,
+// port,shard,role}, total_xact_count, mirror_*, ...), pgdogd's own beside
+// them under names PgDog does not use (drops by reason, replay lag, mirror
+// memory, events, pins, Parse and Bind counts), served in the text format
+// over HTTP.
 //
-// Every sample is computed at scrape time from an engine.Snapshot; nothing
-// is counted per query here, and the package touches no engine state
-// directly.
+// Every sample is computed at scrape time from an engine.MetricsSnapshot,
+// except PgDog's avg_* values, recomputed once per stats period; nothing is
+// counted per query here, and the package touches no engine state directly.
 package metrics

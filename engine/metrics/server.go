@@ -17,21 +17,24 @@ import (
 
 // Server serves the text exposition at /metrics and /.
 type Server struct {
-	srv *http.Server
-	ln  net.Listener
-	set *metrics.Set
+	srv  *http.Server
+	ln   net.Listener
+	set  *metrics.Set
+	stop chan struct{} // ends the averages' goroutine
 }
 
 // Start listens on host:port and serves the engine's metrics, their names
-// prefixed with namespace and "_" when namespace is not empty, on its own
-// goroutine, away from the event loops.
-func Start(snap engine.Snapshot, host string, port int, namespace string, log *slog.Logger) (*Server, error) {
+// prefixed with namespace as it is, on its own goroutine, away from the
+// event loops; another goroutine recomputes the averages every stats period.
+func Start(snap engine.MetricsSnapshot, host string, port int, namespace string, log *slog.Logger) (*Server, error) {
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen for metrics on %s: %w", addr, err)
 	}
-	ms := &Server{ln: ln, set: newSet(snap, namespace)}
+	avg := newAverager(time.Now())
+	ms := &Server{ln: ln, set: newSet(snap, namespace, avg), stop: make(chan struct{})}
+	go avg.averageEvery(snap, statsPeriod, ms.stop)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" && r.URL.Path != "/metrics" {
 			http.NotFound(w, r)
@@ -53,5 +56,9 @@ func Start(snap engine.Snapshot, host string, port int, namespace string, log *s
 // Addr is the address the endpoint listens on.
 func (ms *Server) Addr() net.Addr { return ms.ln.Addr() }
 
-// Stop closes the listener and every scrape in progress.
-func (ms *Server) Stop() { _ = ms.srv.Close() }
+// Stop closes the listener and every scrape in progress, and ends the
+// averages' goroutine.
+func (ms *Server) Stop() {
+	close(ms.stop)
+	_ = ms.srv.Close()
+}
