@@ -277,8 +277,17 @@ func TestSnapshotCounters(t *testing.T) {
 	if ps := snap.Prepared(); ps.Statements != 1 || ps.Parses != 1 || ps.Binds != 1 || ps.Evictions != 0 {
 		t.Fatalf("prepared %+v; want one statement, parsed and bound once", ps)
 	}
-	if list := snap.PreparedStatements(); len(list) != 1 || list[0] != (PreparedStatement{Name: prepared.Name(1), Query: "select 1"}) {
-		t.Fatalf("prepared statements %+v", list)
+	// cl holds it under its name s1; Memory is the query and the Parse frame.
+	want := PreparedStatement{Name: prepared.Name(1), Query: "select 1", UsedBy: 1,
+		Memory: len("select 1") + len(codec.AppendParse(nil, prepared.Name(1), []byte("select 1"), []byte{0, 0}))}
+	if r := readBeside(h, Snapshot.PreparedStatements); r.err != nil || len(r.infos) != 1 || r.infos[0] != want {
+		t.Fatalf("prepared statements %+v, %v; want %+v", r.infos, r.err, want)
+	}
+	if r := readBeside(h, Snapshot.Clients); r.err != nil || prepCount(r.infos, cl.key.pid) != 1 {
+		t.Fatalf("clients %+v, %v; want the client's one prepared statement", r.infos, r.err)
+	}
+	if r := readBeside(h, Snapshot.Servers); r.err != nil || len(r.infos) != 1 || r.infos[0].PreparedStatements != 1 || r.infos[0].Pool != h.pool.id {
+		t.Fatalf("servers %+v, %v; want one of pool %d with the statement prepared", r.infos, r.err, h.pool.id)
 	}
 	if s.state != svIdle {
 		t.Fatalf("server %s after the statement ran", s.state)
@@ -430,6 +439,16 @@ func TestSnapshotPoolsWithSilentLoop(t *testing.T) {
 type readResult[T any] struct {
 	infos []T
 	err   error
+}
+
+// prepCount is the prepared statements of the client with process ID pid; -1 when it is missing.
+func prepCount(infos []ClientInfo, pid uint32) int {
+	for _, ci := range infos {
+		if ci.ID == pid {
+			return ci.PreparedStatements
+		}
+	}
+	return -1
 }
 
 // readBeside runs a Snapshot read, which waits for the loops, beside the

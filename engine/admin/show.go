@@ -163,7 +163,8 @@ func showPrepared(c *Console, args []string) (*resultSet, error) {
 		return nil, err
 	}
 	rs := &resultSet{cols: []string{"name", "statement"}}
-	for _, st := range c.snap.PreparedStatements() {
+	stmts, _ := c.snap.PreparedStatements()
+	for _, st := range stmts {
 		rs.add(st.Name, st.Query)
 	}
 	return rs, nil
