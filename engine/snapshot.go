@@ -84,6 +84,18 @@ type MirrorInfo struct {
 	Lag, LagP50, LagP99             time.Duration
 }
 
+// ConnCounts are one connection's traffic counters since it opened, for
+// SHOW CLIENTS and SHOW SERVERS, counted as the pool's are: bytes are those
+// forwarded between a client and a server (Received: from the connection,
+// Sent: to it), queries are Query, FunctionCall and Execute messages, a
+// transaction ends when the server is idle again. Only the connection's
+// loop writes them: plain fields, which the snapshot reads there.
+type ConnCounts struct {
+	Queries, Xacts, Errors    uint64
+	Received, Sent            uint64
+	Wait, QueryTime, XactTime time.Duration // waiting for a server (clients), running queries, transactions
+}
+
 // ClientInfo is one client connection, read on its loop.
 type ClientInfo struct {
 	User, Database, State  string
@@ -97,6 +109,7 @@ type ClientInfo struct {
 	Pinned                 string // the kinds of session state that pin it
 	TLS                    string // the TLS version; "" without TLS
 	PreparedStatements     int    // its named prepared statements (where pgdogd rewrites them: transaction mode)
+	Counts                 ConnCounts
 }
 
 // ServerInfo is one server connection, read on its loop.
@@ -113,6 +126,7 @@ type ServerInfo struct {
 	Pool                   PoolID
 	PreparedStatements     int    // statements of the shared cache prepared on it
 	ApplicationName        string // its application_name setting
+	Counts                 ConnCounts
 }
 
 // Counts are the engine's sizes that are not per pool.

@@ -252,6 +252,39 @@ func TestSnapshotServers(t *testing.T) {
 	}
 }
 
+// TestSnapshotConnCounts: a client's and its server's counters, as the
+// pool's: two queries, each its own transaction, one failing; the bytes
+// forwarded each way.
+func TestSnapshotConnCounts(t *testing.T) {
+	h := newHarness(t, opts{})
+	_, sc := h.addServer()
+	cl, cc := h.connect()
+	q1, q2 := queryMsg("select 1"), queryMsg("select x")
+	a1, a2 := cat(complete("SELECT 1"), rfq('I')), cat(errorMsg(), rfq('I'))
+	h.send(cc, q1)
+	h.send(sc, a1)
+	h.send(cc, q2)
+	h.send(sc, a2)
+	clients, servers := readBeside(h, Snapshot.Clients), readBeside(h, Snapshot.Servers)
+	if clients.err != nil || servers.err != nil || len(servers.infos) != 1 {
+		t.Fatalf("clients %+v, %v; servers %+v, %v", clients.infos, clients.err, servers.infos, servers.err)
+	}
+	var got ConnCounts
+	for _, ci := range clients.infos {
+		if ci.ID == cl.key.pid {
+			got = ci.Counts
+		}
+	}
+	in, out := uint64(len(q1)+len(q2)), uint64(len(a1)+len(a2))
+	if got.Queries != 2 || got.Xacts != 2 || got.Errors != 1 || got.Received != in || got.Sent != out || got.XactTime <= 0 || got.QueryTime <= 0 {
+		t.Errorf("client counts %+v; want 2 queries and transactions, 1 error, %d bytes in, %d out", got, in, out)
+	}
+	sv := servers.infos[0].Counts
+	if sv.Queries != 2 || sv.Xacts != 2 || sv.Errors != 1 || sv.Sent != in || sv.Received != out || sv.Wait != 0 {
+		t.Errorf("server counts %+v; want 2 queries and transactions, 1 error, %d bytes to it, %d from it", sv, in, out)
+	}
+}
+
 func TestSnapshotCounters(t *testing.T) {
 	h := newHarness(t, opts{})
 	cfg := *h.e.cfg.Load()
