@@ -192,6 +192,17 @@ func TestAdminPgDogColumnList(t *testing.T) {
 	}
 	srv := mustConsole(t, admin, "SHOW SERVERS remote_pid pool_id")
 	srv.wantCols(t, "SHOW SERVERS remote_pid pool_id", "remote_pid", "pool_id")
+
+	// A client's own counters: three queries, one of them failing.
+	counted := connectNamed(t, p, "pgdog_count")
+	for _, q := range []string{"select 1", "select 2", "select 1/0"} {
+		_, _ = counted.Exec(ctx, q)
+	}
+	res = mustConsole(t, admin, "SHOW CLIENTS application_name, queries, transactions, errors, bytes_received, bytes_sent")
+	if row, ok := res.find("application_name", "pgdog_count"); !ok || row["queries"] != "3" || row["transactions"] != "3" || row["errors"] != "1" ||
+		num(t, row, "bytes_received") < int64(len("select 1select 2select 1/0")) || num(t, row, "bytes_sent") <= 0 {
+		t.Errorf("SHOW CLIENTS counters of a client that ran 3 queries, one failing: %v", res.rows)
+	}
 }
 
 // TestAdminPgDogSetIgnored: SET of a PgDog setting pgdogd does not implement succeeds with a

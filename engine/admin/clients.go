@@ -38,8 +38,9 @@ func idCol(pid uint32) any {
 func zero[T any](*T) any { return 0 }
 
 // clientFields are SHOW CLIENTS' columns: PgDog's (pgdog/src/admin/show_clients.rs),
-// in its order and types, then pgdogd's own. PgDog's per-client traffic
-// counters are not kept by pgdogd: they read 0.
+// in its order and types, then pgdogd's own. Times are in milliseconds;
+// wait_time is the time spent waiting for a server, this wait included.
+// pgdogd has no two-phase commit: transactions_2pc reads 0.
 var clientFields = []field[engine.ClientInfo]{
 	{bigint("id"), func(c *engine.ClientInfo) any { return c.ID }},
 	{text("user"), func(c *engine.ClientInfo) any { return c.User }},
@@ -50,15 +51,15 @@ var clientFields = []field[engine.ClientInfo]{
 	{text("replication"), func(*engine.ClientInfo) any { return "none" }},
 	{text("connect_time"), func(c *engine.ClientInfo) any { return c.ConnectedAt }},
 	{text("last_request"), func(c *engine.ClientInfo) any { return c.RequestAt }},
-	{numeric("queries"), zero[engine.ClientInfo]},
-	{numeric("transactions"), zero[engine.ClientInfo]},
+	{numeric("queries"), func(c *engine.ClientInfo) any { return c.Counts.Queries }},
+	{numeric("transactions"), func(c *engine.ClientInfo) any { return c.Counts.Xacts }},
 	{numeric("transactions_2pc"), zero[engine.ClientInfo]},
-	{numeric("wait_time"), func(c *engine.ClientInfo) any { return millis(c.Wait) }},
-	{numeric("query_time"), func(*engine.ClientInfo) any { return "0.000" }},
-	{numeric("transaction_time"), func(*engine.ClientInfo) any { return "0.000" }},
-	{numeric("bytes_received"), zero[engine.ClientInfo]},
-	{numeric("bytes_sent"), zero[engine.ClientInfo]},
-	{numeric("errors"), zero[engine.ClientInfo]},
+	{numeric("wait_time"), func(c *engine.ClientInfo) any { return millis(c.Counts.Wait + c.Wait) }},
+	{numeric("query_time"), func(c *engine.ClientInfo) any { return millis3(c.Counts.QueryTime) }},
+	{numeric("transaction_time"), func(c *engine.ClientInfo) any { return millis3(c.Counts.XactTime) }},
+	{numeric("bytes_received"), func(c *engine.ClientInfo) any { return c.Counts.Received }},
+	{numeric("bytes_sent"), func(c *engine.ClientInfo) any { return c.Counts.Sent }},
+	{numeric("errors"), func(c *engine.ClientInfo) any { return c.Counts.Errors }},
 	{text("application_name"), func(c *engine.ClientInfo) any { return c.ApplicationName }},
 	{boolean("locked"), func(c *engine.ClientInfo) any { return c.Pinned != "" }},
 	{numeric("prepared_statements"), func(c *engine.ClientInfo) any { return c.PreparedStatements }},

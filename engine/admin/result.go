@@ -85,6 +85,11 @@ func timeCol(t time.Time) string {
 // millis is a duration in milliseconds, to the microsecond, as PgDog gives times.
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// millis3 is a duration in milliseconds with three decimals, as PgDog gives a client's query and transaction times.
+func millis3(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 3, 64)
+}
+
 // appendResult encodes a result set as its notices, RowDescription, DataRows and CommandComplete.
 func appendResult(out []byte, rs *resultSet) []byte {
 	for _, n := range rs.notices {

@@ -9,8 +9,9 @@ import (
 )
 
 // serverFields are SHOW SERVERS' columns: PgDog's (pgdog/src/admin/show_servers.rs),
-// in its order and types, then pgdogd's own. PgDog's per-server traffic
-// counters are not kept by pgdogd: they read 0.
+// in its order and types, then pgdogd's own. pgdogd keeps no count of a
+// server's rollbacks (it closes a server left in a transaction), health
+// checks or memory: they read 0.
 var serverFields = []field[engine.ServerInfo]{
 	{bigint("pool_id"), func(s *engine.ServerInfo) any { return uint64(s.Pool) }},
 	{text("database"), func(s *engine.ServerInfo) any { return s.Database }},
@@ -21,14 +22,14 @@ var serverFields = []field[engine.ServerInfo]{
 	{text("connect_time"), func(s *engine.ServerInfo) any { return s.ConnectedAt }},
 	{text("request_time"), func(s *engine.ServerInfo) any { return s.RequestAt }},
 	{numeric("remote_pid"), func(s *engine.ServerInfo) any { return idCol(s.PID) }},
-	{numeric("transactions"), zero[engine.ServerInfo]},
-	{numeric("queries"), zero[engine.ServerInfo]},
+	{numeric("transactions"), func(s *engine.ServerInfo) any { return s.Counts.Xacts }},
+	{numeric("queries"), func(s *engine.ServerInfo) any { return s.Counts.Queries }},
 	{numeric("rollbacks"), zero[engine.ServerInfo]},
 	{numeric("prepared_statements"), func(s *engine.ServerInfo) any { return s.PreparedStatements }},
 	{numeric("healthchecks"), zero[engine.ServerInfo]},
-	{numeric("errors"), zero[engine.ServerInfo]},
-	{numeric("bytes_received"), zero[engine.ServerInfo]},
-	{numeric("bytes_sent"), zero[engine.ServerInfo]},
+	{numeric("errors"), func(s *engine.ServerInfo) any { return s.Counts.Errors }},
+	{numeric("bytes_received"), func(s *engine.ServerInfo) any { return s.Counts.Received }},
+	{numeric("bytes_sent"), func(s *engine.ServerInfo) any { return s.Counts.Sent }},
 	{numeric("age"), func(s *engine.ServerInfo) any { return age(s.ConnectedAt) }},
 	{text("application_name"), func(s *engine.ServerInfo) any { return s.ApplicationName }},
 	{text("memory_used"), zero[engine.ServerInfo]},
