@@ -73,6 +73,7 @@ type client struct {
 	handedOff   bool      // the socket left for a TLS handshake: the client lives on in a new connection
 	quietSince  time.Time // when the client got its last answer; zero once it sends again (timeouts.go)
 	quietTx     bool      // that answer left a transaction open
+	counts      ConnCounts
 }
 
 func newClient(e *Engine, c gnet.Conn, ls *loopState) *client {
@@ -229,6 +230,8 @@ func (cl *client) send(s *server, r *rewriter, p *codec.Piece, off int) {
 	switch p.Type {
 	case codec.MsgQuery, codec.MsgFunctionCall, codec.MsgExecute:
 		cl.pool.stats.shard(cl.loop.idx).queries.Add(1)
+		cl.counts.Queries++
+		s.counts.Queries++
 	case codec.MsgSync:
 		if p.Last && len(cl.stmts.cleanup) > 0 {
 			cl.cleanupAfterSync(s, r, off+len(p.Bytes))
@@ -242,6 +245,8 @@ func (cl *client) flush(s *server, b []byte) {
 		return
 	}
 	cl.pool.stats.shard(cl.loop.idx).received.Add(uint64(len(b)))
+	cl.counts.Received += uint64(len(b))
+	s.counts.Sent += uint64(len(b))
 	_, _ = s.conn.Write(b)
 }
 
@@ -340,7 +345,9 @@ func (cl *client) serve(s *server) {
 	switch cl.state {
 	case clWaiting:
 		// The transaction's first request is buffered: send it now.
-		cl.pool.stats.shard(cl.loop.idx).waitUS.Add(uint64(time.Since(cl.waitStart).Microseconds()))
+		waited := time.Since(cl.waitStart)
+		cl.pool.stats.shard(cl.loop.idx).waitUS.Add(uint64(waited.Microseconds()))
+		cl.counts.Wait += waited
 		cl.link(s)
 		if cl.forward() == gnet.Close {
 			_ = cl.conn.Close()

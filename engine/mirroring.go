@@ -211,8 +211,15 @@ func (cl *client) endTx() {
 	}
 	c.inTx = false
 	sh := cl.pool.stats.shard(cl.loop.idx)
+	took := time.Since(cl.txStart)
 	sh.xacts.Add(1)
-	sh.xactUS.Add(uint64(time.Since(cl.txStart).Microseconds()))
+	sh.xactUS.Add(uint64(took.Microseconds()))
+	cl.counts.Xacts++
+	cl.counts.XactTime += took
+	if s := cl.server; s != nil {
+		s.counts.Xacts++
+		s.counts.XactTime += took
+	}
 	if c.want == 0 {
 		return
 	}

@@ -57,6 +57,7 @@ type server struct {
 	swap      []byte         // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
 	pausedFd  int            // the socket while reads are paused for a slow client; -1 otherwise
 	resuming  bool           // the paused socket is being enrolled again
+	counts    ConnCounts
 }
 
 // setState changes the server's state, refusing impossible moves.
@@ -185,7 +186,10 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 			return false
 		}
 		now := time.Now()
-		s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(now.Sub(l.cycleStart).Microseconds()))
+		took := now.Sub(l.cycleStart)
+		s.pool.stats.shard(s.loop.idx).queryUS.Add(uint64(took.Microseconds()))
+		s.counts.QueryTime += took
+		cl.counts.QueryTime += took
 		cl.quiet(now, l.tx)
 		if l.tx != codec.TxIdle {
 			return false
@@ -251,6 +255,8 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 		}
 		cl.cap.failed = true
 		s.pool.stats.shard(s.loop.idx).errors.Add(1)
+		s.counts.Errors++
+		cl.counts.Errors++
 		if cl.stmtsOn {
 			s.swap = cl.renameError(p.Bytes)
 		}
@@ -276,6 +282,8 @@ func (s *server) flushTo(cl *client, b []byte) {
 		return
 	}
 	s.pool.stats.shard(s.loop.idx).sent.Add(uint64(len(b)))
+	s.counts.Received += uint64(len(b))
+	cl.counts.Sent += uint64(len(b))
 	_, _ = cl.conn.Write(b)
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/pgdogd/pgdogd/engine/config"
 	"github.com/pgdogd/pgdogd/engine/mirroring"
-	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
 )
 
@@ -41,7 +40,10 @@ type Snapshot interface {
 	Events() []Counter
 	Pins() []Counter
 	Prepared() PreparedStats
-	PreparedStatements() []PreparedStatement
+	// PreparedStatements lists the cached statements, with how many
+	// clients use each (read on the loops: its error says a loop did not
+	// answer in time, and the counts are then partial).
+	PreparedStatements() ([]PreparedStatement, error)
 	// MirrorMemory is the bytes mirror queues hold and may hold.
 	MirrorMemory() (used, limit int64)
 }
@@ -49,18 +51,18 @@ type Snapshot interface {
 // PoolID tells pools apart across RELOADs: a pool rebuilt by a RELOAD has a new one.
 type PoolID uint64
 
-// PoolTotals is one pool's name and its traffic counters.
+// PoolTotals is one pool's name, its server's address and its traffic counters.
 type PoolTotals struct {
 	ID             PoolID
 	Database, User string
+	Host           string
+	Port           int
 	Totals         StatTotals
 }
 
 // PoolInfo is one pool at one moment.
 type PoolInfo struct {
 	PoolTotals
-	Host                 string
-	Port                 int
 	Mode                 config.Mode
 	Clients              int // registered clients using the pool
 	ClActive, ClWaiting  int
@@ -82,6 +84,18 @@ type MirrorInfo struct {
 	Lag, LagP50, LagP99             time.Duration
 }
 
+// ConnCounts are one connection's traffic counters since it opened, for
+// SHOW CLIENTS and SHOW SERVERS, counted as the pool's are: bytes are those
+// forwarded between a client and a server (Received: from the connection,
+// Sent: to it), queries are Query, FunctionCall and Execute messages, a
+// transaction ends when the server is idle again. Only the connection's
+// loop writes them: plain fields, which the snapshot reads there.
+type ConnCounts struct {
+	Queries, Xacts, Errors    uint64
+	Received, Sent            uint64
+	Wait, QueryTime, XactTime time.Duration // waiting for a server (clients), running queries, transactions
+}
+
 // ClientInfo is one client connection, read on its loop.
 type ClientInfo struct {
 	User, Database, State  string
@@ -94,6 +108,8 @@ type ClientInfo struct {
 	Loop                   int
 	Pinned                 string // the kinds of session state that pin it
 	TLS                    string // the TLS version; "" without TLS
+	PreparedStatements     int    // its named prepared statements (where pgdogd rewrites them: transaction mode)
+	Counts                 ConnCounts
 }
 
 // ServerInfo is one server connection, read on its loop.
@@ -107,6 +123,10 @@ type ServerInfo struct {
 	TxStatus               byte
 	Link                   uint32 // its client's process ID; 0: none
 	Loop                   int
+	Pool                   PoolID
+	PreparedStatements     int    // statements of the shared cache prepared on it
+	ApplicationName        string // its application_name setting
+	Counts                 ConnCounts
 }
 
 // Counts are the engine's sizes that are not per pool.
@@ -122,7 +142,11 @@ type Counter struct {
 }
 
 // PreparedStatement is a cached statement and its server-side name, for SHOW PREPARED.
-type PreparedStatement = prepared.Statement
+type PreparedStatement struct {
+	Name, Query string
+	UsedBy      int // clients that have it prepared under a name of theirs
+	Memory      int // bytes the cache holds for it
+}
 
 // PreparedStats are the shared prepared statement cache's counters.
 type PreparedStats struct {
@@ -186,7 +210,41 @@ func (s snapshot) Prepared() PreparedStats {
 	return PreparedStats{Statements: c.Size(), Parses: c.Parses.Load(), Binds: c.Binds.Load(), Evictions: c.Evictions.Load()}
 }
 
-func (s snapshot) PreparedStatements() []PreparedStatement { return s.e.stmts.List() }
+// PreparedStatements lists the cached statements; UsedBy is counted on the loops.
+func (s snapshot) PreparedStatements() ([]PreparedStatement, error) {
+	perLoop, err := onLoops(s.e, stmtUsers)
+	used := map[string]int{}
+	for _, m := range perLoop {
+		for name, n := range m {
+			used[name] += n
+		}
+	}
+	list := s.e.stmts.List()
+	out := make([]PreparedStatement, len(list))
+	for i, st := range list {
+		out[i] = PreparedStatement{Name: st.Name, Query: st.Query, UsedBy: used[st.Name], Memory: st.Size}
+	}
+	return out, err
+}
+
+// stmtUsers runs on a loop: how many of its clients hold each cached
+// statement (by server-side name) under a name of theirs.
+func stmtUsers(_ *loopState, clients []*client) map[string]int {
+	m := map[string]int{}
+	for _, cl := range clients {
+		if cl.state == clClosed {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, st := range cl.stmts.named {
+			if !seen[st.Name] {
+				seen[st.Name] = true
+				m[st.Name]++
+			}
+		}
+	}
+	return m
+}
 
 func (s snapshot) MirrorMemory() (used, limit int64) {
 	mirroring.Check(s.e.log, s.e.cfg.Load()) // the configuration may have changed since the last mirrored transaction
@@ -201,7 +259,8 @@ func (e *Engine) knownLoops() int {
 
 // totals is the pool's name and counters.
 func (p *pool) totals() PoolTotals {
-	return PoolTotals{ID: p.id, Database: p.cfg.database, User: p.cfg.user, Totals: p.stats.totals()}
+	return PoolTotals{ID: p.id, Database: p.cfg.database, User: p.cfg.user, Host: p.cfg.host, Port: p.cfg.port,
+		Totals: p.stats.totals()}
 }
 
 // mirrorInfos describes the pool's mirrors.

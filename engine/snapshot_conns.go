@@ -18,7 +18,7 @@ func clientInfos(ls *loopState, clients []*client) []ClientInfo {
 		}
 		ci := ClientInfo{User: cl.user, Database: cl.database, State: cl.state.String(),
 			Remote: cl.conn.RemoteAddr(), Local: cl.conn.LocalAddr(), ConnectedAt: cl.connectedAt, RequestAt: cl.txStart,
-			ID: cl.key.pid, Loop: ls.idx, Pinned: session.PinReasons(cl.pins)}
+			ID: cl.key.pid, Loop: ls.idx, Pinned: session.PinReasons(cl.pins), PreparedStatements: len(cl.stmts.named), Counts: cl.counts}
 		if cl.state == clWaiting { // a client in clParams has its server
 			cl.pool.mu.Lock()
 			ci.Wait = time.Since(cl.waitStart)
@@ -50,7 +50,9 @@ func (s snapshot) Clients() ([]ClientInfo, error) {
 func serverInfo(ls *loopState, sv *server, link uint32) ServerInfo {
 	p := sv.pool
 	si := ServerInfo{User: p.cfg.serverUser, Database: p.cfg.dbname, State: sv.state.String(), Host: p.cfg.host, Port: p.cfg.port,
-		ConnectedAt: sv.created, RequestAt: sv.l.cycleStart, TxStatus: sv.l.tx, Link: link, Loop: ls.idx}
+		ConnectedAt: sv.created, RequestAt: sv.l.cycleStart, TxStatus: sv.l.tx, Link: link, Loop: ls.idx,
+		Pool: p.id, PreparedStatements: sv.stmts.Len(), Counts: sv.counts}
+	si.ApplicationName, _ = sv.params.Get("application_name")
 	if sv.conn != nil {
 		si.Local = sv.conn.LocalAddr()
 	}

@@ -60,7 +60,7 @@ func (s snapshot) Pools() ([]PoolInfo, error) {
 	list := s.e.pools.Load().list
 	out := make([]PoolInfo, len(list))
 	for i, p := range list {
-		v := PoolInfo{PoolTotals: p.totals(), Host: p.cfg.host, Port: p.cfg.port, Mode: p.cfg.mode, Mirrors: p.mirrorInfos()}
+		v := PoolInfo{PoolTotals: p.totals(), Mode: p.cfg.mode, Mirrors: p.mirrorInfos()}
 		for _, m := range perLoop {
 			if c := m[p]; c != nil {
 				v.Clients += c.clients

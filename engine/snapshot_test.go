@@ -252,6 +252,39 @@ func TestSnapshotServers(t *testing.T) {
 	}
 }
 
+// TestSnapshotConnCounts: a client's and its server's counters, as the
+// pool's: two queries, each its own transaction, one failing; the bytes
+// forwarded each way.
+func TestSnapshotConnCounts(t *testing.T) {
+	h := newHarness(t, opts{})
+	_, sc := h.addServer()
+	cl, cc := h.connect()
+	q1, q2 := queryMsg("select 1"), queryMsg("select x")
+	a1, a2 := cat(complete("SELECT 1"), rfq('I')), cat(errorMsg(), rfq('I'))
+	h.send(cc, q1)
+	h.send(sc, a1)
+	h.send(cc, q2)
+	h.send(sc, a2)
+	clients, servers := readBeside(h, Snapshot.Clients), readBeside(h, Snapshot.Servers)
+	if clients.err != nil || servers.err != nil || len(servers.infos) != 1 {
+		t.Fatalf("clients %+v, %v; servers %+v, %v", clients.infos, clients.err, servers.infos, servers.err)
+	}
+	var got ConnCounts
+	for _, ci := range clients.infos {
+		if ci.ID == cl.key.pid {
+			got = ci.Counts
+		}
+	}
+	in, out := uint64(len(q1)+len(q2)), uint64(len(a1)+len(a2))
+	if got.Queries != 2 || got.Xacts != 2 || got.Errors != 1 || got.Received != in || got.Sent != out || got.XactTime <= 0 || got.QueryTime <= 0 {
+		t.Errorf("client counts %+v; want 2 queries and transactions, 1 error, %d bytes in, %d out", got, in, out)
+	}
+	sv := servers.infos[0].Counts
+	if sv.Queries != 2 || sv.Xacts != 2 || sv.Errors != 1 || sv.Sent != in || sv.Received != out || sv.Wait != 0 {
+		t.Errorf("server counts %+v; want 2 queries and transactions, 1 error, %d bytes to it, %d from it", sv, in, out)
+	}
+}
+
 func TestSnapshotCounters(t *testing.T) {
 	h := newHarness(t, opts{})
 	cfg := *h.e.cfg.Load()
@@ -277,8 +310,17 @@ func TestSnapshotCounters(t *testing.T) {
 	if ps := snap.Prepared(); ps.Statements != 1 || ps.Parses != 1 || ps.Binds != 1 || ps.Evictions != 0 {
 		t.Fatalf("prepared %+v; want one statement, parsed and bound once", ps)
 	}
-	if list := snap.PreparedStatements(); len(list) != 1 || list[0] != (PreparedStatement{Name: prepared.Name(1), Query: "select 1"}) {
-		t.Fatalf("prepared statements %+v", list)
+	// cl holds it under its name s1; Memory is the query and the Parse frame.
+	want := PreparedStatement{Name: prepared.Name(1), Query: "select 1", UsedBy: 1,
+		Memory: len("select 1") + len(codec.AppendParse(nil, prepared.Name(1), []byte("select 1"), []byte{0, 0}))}
+	if r := readBeside(h, Snapshot.PreparedStatements); r.err != nil || len(r.infos) != 1 || r.infos[0] != want {
+		t.Fatalf("prepared statements %+v, %v; want %+v", r.infos, r.err, want)
+	}
+	if r := readBeside(h, Snapshot.Clients); r.err != nil || prepCount(r.infos, cl.key.pid) != 1 {
+		t.Fatalf("clients %+v, %v; want the client's one prepared statement", r.infos, r.err)
+	}
+	if r := readBeside(h, Snapshot.Servers); r.err != nil || len(r.infos) != 1 || r.infos[0].PreparedStatements != 1 || r.infos[0].Pool != h.pool.id {
+		t.Fatalf("servers %+v, %v; want one of pool %d with the statement prepared", r.infos, r.err, h.pool.id)
 	}
 	if s.state != svIdle {
 		t.Fatalf("server %s after the statement ran", s.state)
@@ -430,6 +472,16 @@ func TestSnapshotPoolsWithSilentLoop(t *testing.T) {
 type readResult[T any] struct {
 	infos []T
 	err   error
+}
+
+// prepCount is the prepared statements of the client with process ID pid; -1 when it is missing.
+func prepCount(infos []ClientInfo, pid uint32) int {
+	for _, ci := range infos {
+		if ci.ID == pid {
+			return ci.PreparedStatements
+		}
+	}
+	return -1
 }
 
 // readBeside runs a Snapshot read, which waits for the loops, beside the

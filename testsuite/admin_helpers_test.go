@@ -28,10 +28,12 @@ func consoleConfig(c *Cluster) ProxyConfig {
 	return cfg
 }
 
-// adminResult is a console answer: its columns, and its rows keyed by column.
+// adminResult is a console answer: its columns and their type OIDs, and its rows keyed by
+// column (NULL reads "").
 type adminResult struct {
-	cols []string
-	rows []map[string]string
+	cols  []string
+	types []uint32
+	rows  []map[string]string
 }
 
 // consoleQuery runs one console command over the simple protocol.
@@ -46,6 +48,7 @@ func consoleQuery(conn *pgx.Conn, sql string) (adminResult, error) {
 	var res adminResult
 	for _, fd := range rows.FieldDescriptions() {
 		res.cols = append(res.cols, fd.Name)
+		res.types = append(res.types, fd.DataTypeOID)
 	}
 	for rows.Next() {
 		m := map[string]string{}
@@ -97,6 +100,16 @@ func num(t *testing.T, row map[string]string, col string) int64 {
 		t.Fatalf("column %s = %q is not a number (row %v)", col, row[col], row)
 	}
 	return n
+}
+
+// fnum reads a row's column as a number (PgDog's times have decimals), failing t when it is not one.
+func fnum(t *testing.T, row map[string]string, col string) float64 {
+	t.Helper()
+	x, err := strconv.ParseFloat(row[col], 64)
+	if err != nil {
+		t.Fatalf("column %s = %q is not a number (row %v)", col, row[col], row)
+	}
+	return x
 }
 
 // writeScript writes a pgbench script into a temp folder and returns its path.

@@ -62,7 +62,7 @@ func TestAdminInjection(t *testing.T) {
 		if got, want := rawAnswer(t, raw, tc.sql), []string{"E " + tc.code}; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: answer %v, want %v", tc.sql, got, want)
 		}
-		if r, _ := mustConsole(t, admin, "SHOW CONFIG").find("key", "mirror_exposure"); r["value"] != "0.25" {
+		if r, _ := mustConsole(t, admin, "SHOW CONFIG").find("name", "mirror_exposure"); r["value"] != "0.25" {
 			t.Errorf("%s: mirror_exposure after = %v, want 0.25 kept", tc.sql, r)
 		}
 	}

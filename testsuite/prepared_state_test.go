@@ -72,7 +72,7 @@ func checkShowPrepared(t *testing.T, p *Proxy) {
 	t.Helper()
 	admin := p.MustConnect(t, prepAdmin)
 	res := mustConsole(t, admin, "SHOW PREPARED")
-	res.wantCols(t, "SHOW PREPARED", "name", "statement")
+	res.wantPgDog(t, "SHOW PREPARED")
 	names := map[string]bool{}
 	for i := 1; i <= 5; i++ {
 		var found []string

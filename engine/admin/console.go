@@ -43,21 +43,6 @@ func adminErrorf(code, format string, args ...any) error {
 	return &adminError{code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-// resultSet is a command's answer: columns and text rows, or just a tag.
-type resultSet struct {
-	cols []string
-	rows [][]string
-	tag  string
-}
-
-func (r *resultSet) add(vals ...any) {
-	row := make([]string, len(vals))
-	for i, v := range vals {
-		row[i] = fmt.Sprint(v)
-	}
-	r.rows = append(r.rows, row)
-}
-
 // adminCommand runs one console command; args are its parsed arguments (see
 // adminStmt). Commands run on their own goroutine, never on an event loop,
 // so they may wait for the loops.
@@ -70,6 +55,7 @@ const (
 	syntaxNone     adminSyntax = iota // nothing
 	syntaxDatabase                    // an optional database name
 	syntaxSet                         // key TO value, or key = value
+	syntaxColumns                     // an optional list of column names
 )
 
 // adminEntry is a console command and its syntax.
@@ -84,31 +70,23 @@ var adminCommands map[string]adminEntry
 
 func init() {
 	adminCommands = map[string]adminEntry{
-		"show pools":    {showPools, syntaxNone},
-		"show clients":  {showClients, syntaxNone},
-		"show servers":  {showServers, syntaxNone},
-		"show stats":    {showStats, syntaxNone},
-		"show config":   {showConfig, syntaxNone},
-		"show mirrors":  {showMirrors, syntaxNone},
-		"show lists":    {showLists, syntaxNone},
-		"show version":  {showVersion, syntaxNone},
-		"show prepared": {showPrepared, syntaxNone},
-		"set":           {setParsed, syntaxSet},
-		"reload":        {adminReload, syntaxNone},
-		"pause":         {adminPause, syntaxDatabase},
-		"resume":        {adminResume, syntaxDatabase},
-		"reconnect":     {adminReconnect, syntaxDatabase},
-		"shutdown":      {adminShutdown, syntaxNone},
+		"show pools":               {showPools, syntaxNone},
+		"show clients":             {showClients, syntaxColumns},
+		"show servers":             {showServers, syntaxColumns},
+		"show stats":               {showStats, syntaxNone},
+		"show config":              {showConfig, syntaxNone},
+		"show mirrors":             {showMirrors, syntaxNone},
+		"show lists":               {showLists, syntaxNone},
+		"show version":             {showVersion, syntaxNone},
+		"show prepared":            {showPrepared, syntaxNone},
+		"show prepared statements": {showPrepared, syntaxNone}, // PgDog's name for it
+		"set":                      {setParsed, syntaxSet},
+		"reload":                   {adminReload, syntaxNone},
+		"pause":                    {adminPause, syntaxDatabase},
+		"resume":                   {adminResume, syntaxDatabase},
+		"reconnect":                {adminReconnect, syntaxDatabase},
+		"shutdown":                 {adminShutdown, syntaxNone},
 	}
-}
-
-// setParsed runs SET with the key and the value parseSet read, exactly as
-// written once unquoted.
-func setParsed(c *Console, args []string) (*resultSet, error) {
-	if err := c.ctl.Set(args[0], args[1]); err != nil {
-		return nil, err
-	}
-	return &resultSet{tag: "SET"}, nil
 }
 
 // Answer parses a query and runs its commands in order, appending their
@@ -149,29 +127,6 @@ func appendAdminError(out []byte, err error) []byte {
 		code = ee.Code
 	}
 	return codec.AppendErrorResponse(out, "ERROR", code, err.Error())
-}
-
-// appendResult encodes a result set as RowDescription, DataRows and CommandComplete.
-func appendResult(out []byte, rs *resultSet) []byte {
-	if rs.cols != nil {
-		rd := &pgproto3.RowDescription{}
-		for _, c := range rs.cols {
-			rd.Fields = append(rd.Fields, pgproto3.FieldDescription{Name: []byte(c), DataTypeOID: 25, DataTypeSize: -1, TypeModifier: -1})
-		}
-		out, _ = rd.Encode(out)
-		for _, row := range rs.rows {
-			dr := &pgproto3.DataRow{}
-			for _, v := range row {
-				dr.Values = append(dr.Values, []byte(v))
-			}
-			out, _ = dr.Encode(out)
-		}
-		if rs.tag == "" {
-			rs.tag = "SHOW"
-		}
-	}
-	out, _ = (&pgproto3.CommandComplete{CommandTag: []byte(rs.tag)}).Encode(out)
-	return out
 }
 
 // noArgs refuses arguments to a command that takes none.

@@ -22,6 +22,9 @@ import (
 //     (SHOW POOLS, RELOAD, ...), then takes its arguments;
 //   - a database (PAUSE, RESUME, RECONNECT) is a word, kept as written, a
 //     "quoted identifier" ("" for a quote) or a string;
+//   - SHOW CLIENTS and SHOW SERVERS take an optional list of columns, words
+//     (folded to lower case) or quoted identifiers, separated by commas or,
+//     as PgDog allows, by white space alone;
 //   - SET takes key TO value or key = value: the key is a word, folded to
 //     lower case, or a quoted identifier, kept as written; the value is a
 //     string, a number (with an optional sign) or a word, kept as written;
@@ -39,7 +42,7 @@ import (
 // adminStmt is one parsed console command.
 type adminStmt struct {
 	name string   // its words in lower case, as keyed in adminCommands: "show pools", "set"
-	args []string // a database for PAUSE, RESUME and RECONNECT; the key and the value for SET
+	args []string // a database for PAUSE, RESUME and RECONNECT; the key and the value for SET; columns for SHOW CLIENTS
 	text string   // the command as written, from its first token to its last
 }
 
@@ -52,7 +55,7 @@ type adminToken struct {
 }
 
 // adminMaxWords is the most words a command's name has.
-const adminMaxWords = 2
+const adminMaxWords = 3
 
 // syntaxErrorf is a console error with SQLSTATE 42601 syntax_error.
 func syntaxErrorf(format string, args ...any) error {
@@ -395,6 +398,8 @@ func parseArgs(syntax adminSyntax, cmd string, toks []adminToken) ([]string, err
 		return parseDatabase(cmd, toks)
 	case syntaxSet:
 		return parseSet(toks)
+	case syntaxColumns:
+		return parseColumns(cmd, toks)
 	}
 	if len(toks) > 0 {
 		return nil, noArgs(cmd, []string{tokensText(toks)})
@@ -456,4 +461,30 @@ func parseSet(toks []adminToken) ([]string, error) {
 		return nil, syntaxErrorf("SET: syntax error at or near %s; quote a value that holds more than one word", near(rest[0].raw))
 	}
 	return []string{key, value.val}, nil
+}
+
+// parseColumns reads the optional column list of SHOW CLIENTS and SHOW
+// SERVERS: names separated by commas or white space; a comma must stand
+// between two names.
+func parseColumns(cmd string, toks []adminToken) ([]string, error) {
+	var names []string
+	comma := false // the last token was a comma
+	for _, t := range toks {
+		switch {
+		case t.kind == sqlscan.Word:
+			names = append(names, strings.ToLower(t.raw))
+		case t.kind == sqlscan.QuotedIdent:
+			names = append(names, t.val)
+		case t.kind == sqlscan.Punct && t.raw == "," && len(names) > 0 && !comma:
+			comma = true
+			continue
+		default:
+			return nil, syntaxErrorf("usage: %s [column, ...], got %s", cmd, near(t.raw))
+		}
+		comma = false
+	}
+	if comma {
+		return nil, syntaxErrorf("usage: %s [column, ...]: a column list cannot end with a comma", cmd)
+	}
+	return names, nil
 }

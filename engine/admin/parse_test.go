@@ -74,6 +74,11 @@ func TestParseAdmin(t *testing.T) {
 		{"SET k TO '0.' -- it's\n  '5'; RELOAD", []adminStmt{cmd("set", "k", "0.5"), cmd("reload")}},
 		// Databases.
 		{"PAUSE; RESUME db; RECONNECT 'db'", []adminStmt{cmd("pause"), cmd("resume", "db"), cmd("reconnect", "db")}},
+		// Column lists: commas or white space, names folded unless quoted.
+		{"SHOW CLIENTS", []adminStmt{cmd("show clients")}},
+		{"show clients ID, Prepared_Statements,application_name", []adminStmt{cmd("show clients", "id", "prepared_statements", "application_name")}},
+		{`SHOW SERVERS remote_pid "Pool_id"`, []adminStmt{cmd("show servers", "remote_pid", "Pool_id")}},
+		{"SHOW PREPARED STATEMENTS; SHOW PREPARED", []adminStmt{cmd("show prepared statements"), cmd("show prepared")}},
 	} {
 		got, err := parseAdmin(tc.query)
 		if err != nil {
@@ -108,6 +113,12 @@ func TestParseAdminErrors(t *testing.T) {
 		{`"SHOW" POOLS`, "unknown admin command"},
 		{"SHOW POOLS now", "SHOW POOLS takes no arguments"},
 		{"SHUTDOWN now", "SHUTDOWN takes no arguments"},
+		{"SHOW PREPARED STATEMENTS now", "SHOW PREPARED STATEMENTS takes no arguments"},
+		{"SHOW CLIENTS user,", "cannot end with a comma"},
+		{"SHOW CLIENTS ,user", `usage: SHOW CLIENTS [column, ...], got ","`},
+		{"SHOW CLIENTS user,,id", `usage: SHOW CLIENTS [column, ...], got ","`},
+		{"SHOW SERVERS 'user'", `usage: SHOW SERVERS [column, ...], got "'user'"`},
+		{"SHOW SERVERS *", `usage: SHOW SERVERS [column, ...], got "*"`},
 		{"PAUSE a b", "usage: PAUSE [database]"},
 		{"PAUSE my-db", "usage: PAUSE [database]"},
 		{"RESUME 1", "usage: RESUME [database]"},
@@ -155,8 +166,9 @@ func TestAdminCommandsTable(t *testing.T) {
 }
 
 // answer runs query on e's console and describes its answer, a string a
-// message: a CommandComplete's tag, "rows" for a RowDescription, "E" and
-// the SQLSTATE for an ErrorResponse, "empty" for an EmptyQueryResponse.
+// message: a CommandComplete's tag, "rows" for a RowDescription, "E" or "N"
+// and the SQLSTATE for an ErrorResponse or a NoticeResponse, "empty" for an
+// EmptyQueryResponse.
 func answer(t *testing.T, c *Console, query string) []string {
 	t.Helper()
 	fe := pgproto3.NewFrontend(bytes.NewReader(c.Answer(nil, query)), io.Discard)
@@ -173,6 +185,8 @@ func answer(t *testing.T, c *Console, query string) []string {
 			got = append(got, "rows")
 		case *pgproto3.ErrorResponse:
 			got = append(got, "E "+m.Code)
+		case *pgproto3.NoticeResponse:
+			got = append(got, "N "+m.Code)
 		case *pgproto3.EmptyQueryResponse:
 			got = append(got, "empty")
 		}
@@ -246,7 +260,7 @@ func checkParse(t *testing.T, query string) {
 	split := sqlscan.Split([]byte(query))
 	for _, st := range stmts {
 		c, ok := adminCommands[st.name]
-		if !ok || c.syntax == syntaxSet && len(st.args) != 2 || c.syntax != syntaxSet && len(st.args) > 1 {
+		if !ok || c.syntax == syntaxSet && len(st.args) != 2 || (c.syntax == syntaxNone || c.syntax == syntaxDatabase) && len(st.args) > 1 {
 			t.Fatalf("%q: command %+v", query, st)
 		}
 		stmt, _, ok := split.Next()

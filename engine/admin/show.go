@@ -1,4 +1,4 @@
-// show.go holds the console's SHOW commands about pools, traffic, settings, mirrors and lists.
+// show.go holds the console's SHOW commands about the version, mirrors, lists and prepared statements.
 
 package admin
 
@@ -10,105 +10,56 @@ import (
 	"github.com/pgdogd/pgdogd/engine/config"
 )
 
+// showVersion answers as PgDog's does, one text column (its value names pgdogd).
 func showVersion(_ *Console, args []string) (*resultSet, error) {
 	if err := noArgs("SHOW VERSION", args); err != nil {
 		return nil, err
 	}
-	rs := &resultSet{cols: []string{"version"}}
-	rs.add("pgdogd " + engine.Version)
+	rs := &resultSet{cols: []column{text("version")}}
+	rs.add("pgdogd v" + engine.Version)
 	return rs, nil
 }
 
-// showPools: PgDog's columns (see engine.PoolInfo).
-func showPools(c *Console, args []string) (*resultSet, error) {
-	if err := noArgs("SHOW POOLS", args); err != nil {
-		return nil, err
+// mirrorFields are SHOW MIRRORS' columns: PgDog's (pgdog/src/admin/show_mirrors.rs),
+// then pgdogd's own: a row is one mirror, named by its destination, with
+// its drops by reason, exposure, queue capacity and replay lag.
+var mirrorFields = func() []field[engine.MirrorInfo] {
+	fs := []field[engine.MirrorInfo]{
+		{text("database"), func(m *engine.MirrorInfo) any { return m.Source }},
+		{text("user"), func(m *engine.MirrorInfo) any { return m.User }},
+		{numeric("total_count"), func(m *engine.MirrorInfo) any { return m.Total }},
+		{numeric("mirrored_count"), func(m *engine.MirrorInfo) any { return m.Mirrored }},
+		{numeric("dropped_count"), func(m *engine.MirrorInfo) any { return dropped(m) }},
+		{numeric("error_count"), func(m *engine.MirrorInfo) any { return m.Errors }},
+		{numeric("queue_length"), func(m *engine.MirrorInfo) any { return m.Queued }},
+		// pgdogd's own.
+		{text("destination"), func(m *engine.MirrorInfo) any { return m.Destination }},
 	}
-	rs := &resultSet{cols: []string{"database", "user", "addr", "port", "cl_active", "cl_waiting", "sv_active", "sv_idle",
-		"sv_idle_xact", "sv_total", "maxwait", "maxwait_us", "pool_mode", "paused", "banned", "errors"}}
-	pools, _ := c.snap.Pools() // counts of a silent loop are left out, as before
-	for _, v := range pools {
-		rs.add(v.Database, v.User, v.Host, v.Port, v.ClActive, v.ClWaiting, v.SvActive, v.SvIdle,
-			v.SvIdleXact, v.SvTotal, int64(v.MaxWait/time.Second), (v.MaxWait % time.Second).Microseconds(), v.Mode,
-			v.Paused, false, v.Totals.Errors)
+	for i, r := range engine.DropReasons() {
+		fs = append(fs, field[engine.MirrorInfo]{numeric("dropped_" + r), func(m *engine.MirrorInfo) any { return m.Dropped[i].N }})
 	}
-	return rs, nil
-}
+	return append(fs,
+		field[engine.MirrorInfo]{numeric("exposure"), func(m *engine.MirrorInfo) any { return m.Exposure }},
+		field[engine.MirrorInfo]{numeric("queue_capacity"), func(m *engine.MirrorInfo) any { return m.QueueCapacity }},
+		field[engine.MirrorInfo]{numeric("lag_ms"), func(m *engine.MirrorInfo) any { return ms(m.Lag) }},
+		field[engine.MirrorInfo]{numeric("lag_p50_ms"), func(m *engine.MirrorInfo) any { return ms(m.LagP50) }},
+		field[engine.MirrorInfo]{numeric("lag_p99_ms"), func(m *engine.MirrorInfo) any { return ms(m.LagP99) }})
+}()
 
-// showStats: totals since start, and averages over the last statsWindow
-// (or since start when younger): avg_xact_count, avg_query_count,
-// avg_received and avg_sent per second; avg_xact_time and avg_wait_time in
-// microseconds per transaction; avg_query_time in microseconds per query.
-// Times are in microseconds, sizes in bytes.
-func showStats(c *Console, args []string) (*resultSet, error) {
-	if err := noArgs("SHOW STATS", args); err != nil {
-		return nil, err
+// dropped is a mirror's drops for every reason.
+func dropped(m *engine.MirrorInfo) int64 {
+	var n int64
+	for _, d := range m.Dropped {
+		n += d.N
 	}
-	rs := &resultSet{cols: []string{"database", "user",
-		"total_xact_count", "total_query_count", "total_received", "total_sent", "total_xact_time", "total_query_time", "total_wait_time",
-		"avg_xact_count", "avg_query_count", "avg_received", "avg_sent", "avg_xact_time", "avg_query_time", "avg_wait_time"}}
-	now := time.Now()
-	for _, p := range c.snap.PoolTotals() {
-		t := p.Totals
-		base, since := c.history.baseline(p.ID, now)
-		secs := max(now.Sub(since).Seconds(), 0.001)
-		dx, dq := float64(t.Xacts-base.Xacts), float64(t.Queries-base.Queries)
-		rs.add(p.Database, p.User,
-			t.Xacts, t.Queries, t.Received, t.Sent, t.XactTime.Microseconds(), t.QueryTime.Microseconds(), t.WaitTime.Microseconds(),
-			rate(dx, secs), rate(dq, secs), rate(float64(t.Received-base.Received), secs), rate(float64(t.Sent-base.Sent), secs),
-			per(t.XactTime-base.XactTime, dx), per(t.QueryTime-base.QueryTime, dq), per(t.WaitTime-base.WaitTime, dx))
-	}
-	return rs, nil
-}
-
-func rate(n, secs float64) int64 { return int64(n/secs + 0.5) }
-
-// per is a duration per event, in microseconds; 0 without events.
-func per(d time.Duration, n float64) int64 {
-	if n <= 0 {
-		return 0
-	}
-	return int64(float64(d.Microseconds())/n + 0.5)
-}
-
-// showConfig lists the [general] settings in force; changeable ones take SET.
-func showConfig(c *Console, args []string) (*resultSet, error) {
-	if err := noArgs("SHOW CONFIG", args); err != nil {
-		return nil, err
-	}
-	rs := &resultSet{cols: []string{"key", "value", "changeable"}}
-	for _, s := range c.snap.Config().Settings() {
-		changeable := "no"
-		if s.Runtime {
-			changeable = "yes"
-		}
-		rs.add(s.Key, s.Value, changeable)
-	}
-	return rs, nil
+	return n
 }
 
 func showMirrors(c *Console, args []string) (*resultSet, error) {
 	if err := noArgs("SHOW MIRRORS", args); err != nil {
 		return nil, err
 	}
-	cols := []string{"database", "user", "destination", "total_count", "mirrored_count", "dropped_count", "error_count", "queue_length"}
-	for _, r := range engine.DropReasons() {
-		cols = append(cols, "dropped_"+r)
-	}
-	rs := &resultSet{cols: append(cols, "exposure", "queue_capacity", "lag_ms", "lag_p50_ms", "lag_p99_ms")}
-	for _, d := range c.snap.Mirrors() {
-		var dropped int64
-		drops := make([]any, len(d.Dropped))
-		for i, n := range d.Dropped {
-			dropped += n.N
-			drops[i] = n.N
-		}
-		row := []any{d.Source, d.User, d.Destination, d.Total, d.Mirrored, dropped, d.Errors, d.Queued}
-		row = append(row, drops...)
-		row = append(row, strconv.FormatFloat(d.Exposure, 'g', -1, 64), d.QueueCapacity, ms(d.Lag), ms(d.LagP50), ms(d.LagP99))
-		rs.add(row...)
-	}
-	return rs, nil
+	return listing("SHOW MIRRORS", mirrorFields, nil, c.snap.Mirrors())
 }
 
 func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) }
@@ -129,7 +80,7 @@ func showLists(c *Console, args []string) (*resultSet, error) {
 		mirrors += len(v.Mirrors)
 	}
 	counts := c.snap.Counts()
-	rs := &resultSet{cols: []string{"list", "items"}}
+	rs := &resultSet{cols: []column{text("list"), numeric("items")}}
 	rs.add("databases", len(distinct(cfg, func(c *config.Config, add func(string)) {
 		for _, d := range c.Databases {
 			add(d.Name)
@@ -157,14 +108,24 @@ func distinct(cfg *config.Config, each func(*config.Config, func(string))) map[s
 	return m
 }
 
+// preparedFields are SHOW PREPARED's columns, PgDog's (pgdog/src/admin/show_prepared_statements.rs):
+// pgdogd renames statements but never rewrites their text, so rewrite is NULL.
+var preparedFields = []field[engine.PreparedStatement]{
+	{text("name"), func(p *engine.PreparedStatement) any { return p.Name }},
+	{text("statement"), func(p *engine.PreparedStatement) any { return p.Query }},
+	{text("rewrite"), func(*engine.PreparedStatement) any { return nil }},
+	{numeric("used_by"), func(p *engine.PreparedStatement) any { return p.UsedBy }},
+	{numeric("memory_used"), func(p *engine.PreparedStatement) any { return p.Memory }},
+}
+
 // showPrepared lists the prepared statements pgdogd rewrote, with their server-side names.
 func showPrepared(c *Console, args []string) (*resultSet, error) {
 	if err := noArgs("SHOW PREPARED", args); err != nil {
 		return nil, err
 	}
-	rs := &resultSet{cols: []string{"name", "statement"}}
-	for _, st := range c.snap.PreparedStatements() {
-		rs.add(st.Name, st.Query)
+	stmts, err := c.snap.PreparedStatements()
+	if err != nil {
+		return nil, adminErrorf(codeSystemError, "SHOW PREPARED incomplete: %v", err)
 	}
-	return rs, nil
+	return listing("SHOW PREPARED", preparedFields, nil, stmts)
 }

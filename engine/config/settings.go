@@ -39,6 +39,10 @@ func RuntimeKeys() []string {
 	return out
 }
 
+// PgDogOnly reports whether key is a PgDog [general] key that pgdogd
+// accepts and ignores (the registry's keys it does not implement).
+func PgDogOnly(key string) bool { return pgdogOnlyGeneral[key] }
+
 // ErrNotSettable is wrapped by SetGeneral's error for a key admin SET cannot change.
 var ErrNotSettable = errors.New("unknown or read-only setting")
 

@@ -75,8 +75,10 @@ func (s *Snapshot) Pins() []engine.Counter { return s.PinList }
 // Prepared returns Stats.
 func (s *Snapshot) Prepared() engine.PreparedStats { return s.Stats }
 
-// PreparedStatements returns Stmts.
-func (s *Snapshot) PreparedStatements() []engine.PreparedStatement { return s.Stmts }
+// PreparedStatements returns Stmts and LoopErr.
+func (s *Snapshot) PreparedStatements() ([]engine.PreparedStatement, error) {
+	return s.Stmts, s.LoopErr
+}
 
 // MirrorMemory returns Used and Limit.
 func (s *Snapshot) MirrorMemory() (int64, int64) { return s.Used, s.Limit }
@@ -114,19 +116,24 @@ func Fixture() *Snapshot {
 			Users:     []config.User{{Name: "alice"}, {Name: "bob"}, {Name: "alice"}},
 		},
 		PoolInfos: []engine.PoolInfo{{
-			PoolTotals: engine.PoolTotals{ID: 7, Database: "app", User: "alice", Totals: engine.StatTotals{Xacts: 10, Queries: 20, Errors: 3, XactTime: 5 * time.Millisecond}},
-			Host:       "127.0.0.1", Port: 5432, Mode: config.ModeTransaction, Clients: 4, ClActive: 3, ClWaiting: 1,
+			PoolTotals: engine.PoolTotals{ID: 7, Database: "app", User: "alice", Host: "127.0.0.1", Port: 5432,
+				Totals: engine.StatTotals{Xacts: 10, Queries: 20, Errors: 3, XactTime: 5 * time.Millisecond}},
+			Mode: config.ModeTransaction, Clients: 4, ClActive: 3, ClWaiting: 1,
 			SvActive: 2, SvIdleXact: 1, SvIdle: 5, SvTotal: 7, MaxWait: 2*time.Second + 1500*time.Microsecond, Paused: true,
 			Mirrors: []engine.MirrorInfo{{User: "alice", Source: "app", Destination: "app_mirror", Total: 9, Mirrored: 6, Errors: 1, Queued: 2,
 				Dropped: Drops(map[string]int64{"exposure": 2, "memory": 1}), Exposure: 0.5, QueueCapacity: 128,
 				Lag: 1500 * time.Microsecond, LagP50: time.Millisecond, LagP99: 3 * time.Millisecond}},
 		}},
 		ClientList: []engine.ClientInfo{{User: "alice", Database: "app", State: "active", Remote: Addr("127.0.0.1:40000"), Local: Addr("127.0.0.1:6432"),
-			ConnectedAt: At, Wait: 1250 * time.Millisecond, ID: 42, Link: 4242, ApplicationName: "psql", Loop: 1, Pinned: "temp", TLS: "TLS 1.3"}},
+			ConnectedAt: At, Wait: 1250 * time.Millisecond, ID: 42, Link: 4242, ApplicationName: "psql", Loop: 1, Pinned: "temp", TLS: "TLS 1.3", PreparedStatements: 2,
+			Counts: engine.ConnCounts{Queries: 5, Xacts: 4, Errors: 1, Received: 100, Sent: 200, Wait: 3 * time.Millisecond,
+				QueryTime: 1500 * time.Microsecond, XactTime: 2 * time.Millisecond}}},
 		ServerList: []engine.ServerInfo{{User: "alice", Database: "appdb", State: "active", Host: "127.0.0.1", Port: 5432, Local: Addr("127.0.0.1:50000"),
-			ConnectedAt: At, PID: 4242, TxStatus: 'T', Link: 42, Loop: 1}, {User: "alice", Database: "appdb", State: "idle", Host: "127.0.0.1", Port: 5432, TxStatus: 'I'}},
+			ConnectedAt: At, PID: 4242, TxStatus: 'T', Link: 42, Loop: 1, Pool: 7, PreparedStatements: 3, ApplicationName: "pgdogd",
+			Counts: engine.ConnCounts{Queries: 6, Xacts: 5, Errors: 2, Received: 300, Sent: 400}},
+			{User: "alice", Database: "appdb", State: "idle", Host: "127.0.0.1", Port: 5432, TxStatus: 'I', Pool: 7}},
 		CountsOf:  engine.Counts{Clients: 6, Loops: 2},
-		Stmts:     []engine.PreparedStatement{{Name: "__pgdogd_1", Query: "select 1"}},
+		Stmts:     []engine.PreparedStatement{{Name: "__pgdogd_1", Query: "select 1", UsedBy: 2, Memory: 40}},
 		EventList: []engine.Counter{{Name: "client_opened", N: 11}},
 		PinList:   []engine.Counter{{Name: "temp", N: 1}},
 		Stats:     engine.PreparedStats{Statements: 1, Parses: 5, Binds: 8, Evictions: 2},

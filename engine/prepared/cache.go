@@ -101,6 +101,7 @@ func (c *Cache) Size() int {
 type Statement struct {
 	Name  string
 	Query string
+	Size  int // bytes held for it: its query and its Parse frame
 }
 
 // List returns the cached statements.
@@ -110,7 +111,7 @@ func (c *Cache) List() []Statement {
 	out := make([]Statement, 0, len(c.byID))
 	for i := 1; i <= c.next; i++ {
 		if st := c.byID[i]; st != nil {
-			out = append(out, Statement{Name: st.Name, Query: st.Query})
+			out = append(out, Statement{Name: st.Name, Query: st.Query, Size: len(st.Query) + len(st.Parse)})
 		}
 	}
 	return out

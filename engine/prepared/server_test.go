@@ -101,7 +101,8 @@ func TestCache(t *testing.T) {
 	if c.Find([]byte("select 2"), []byte{0, 0}) != nil || c.Size() != 2 {
 		t.Fatal("Find adds statements")
 	}
-	want := []Statement{{Name: a.Name, Query: "select 1"}, {Name: b.Name, Query: "select 1"}}
+	want := []Statement{{Name: a.Name, Query: "select 1", Size: len("select 1") + len(a.Parse)},
+		{Name: b.Name, Query: "select 1", Size: len("select 1") + len(b.Parse)}}
 	if got := c.List(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("List = %v, want %v", got, want)
 	}
