@@ -35,8 +35,8 @@ const (
 // concurrent use (one event loop owns it). It never blocks; only cleartext
 // passwords checked against a SCRAM verifier cost a PBKDF2 run.
 type Exchange struct {
-	conv   convKind
-	step   step
+	conv    convKind
+	step    step
 	known   bool    // the user exists and has a usable secret
 	user    string  // the startup user: the one authenticated, whatever SCRAM's n= says
 	secrets Secrets // the user's secrets the conversation can check, or a mock one for unknown users
