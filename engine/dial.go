@@ -50,8 +50,7 @@ func (p *pool) dial(target *loopState) {
 // connect logs in to the pool's server within connect_timeout and records
 // a fresh server's settings as the pool's defaults.
 func (p *pool) connect() (*backend.Conn, session.Params, error) {
-	lr, err := backend.Login(context.Background(), backend.Target{Host: p.cfg.host, Port: p.cfg.port, User: p.cfg.serverUser,
-		Password: p.cfg.serverPassword, Database: p.cfg.dbname, Timeout: p.connectTimeout()}, p.e.serverTLS())
+	lr, err := p.login()
 	if err != nil {
 		return nil, nil, err
 	}

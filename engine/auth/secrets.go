@@ -22,10 +22,10 @@ func ParseSecrets(user string, passwords []string) (Secrets, error) {
 	var plain []int
 	var factors *scram.KeyFactors
 	for i, pw := range passwords {
-		s, ok, err := parseStored(user, pw)
+		s, ok, err := parseStored(pw)
 		switch {
 		case err != nil:
-			return nil, err
+			return nil, fmt.Errorf("cannot parse password of user %q: %w", user, err)
 		case !ok:
 			plain = append(plain, i)
 		case s.kind == kindSCRAM && factors == nil:
