@@ -289,3 +289,41 @@ database = "a"`})
 		t.Errorf("carol/b logs in as %q with size %d, want the database's user and the default size", p.cfg.serverUser, p.cfg.Size)
 	}
 }
+
+// TestReloadUserLimitsAndDefaults: a user's idle_timeout and
+// server_lifetime change in place at RELOAD (the pool and its servers
+// stay); a change of its session defaults makes a new pool, as any other
+// setting does.
+func TestReloadUserLimitsAndDefaults(t *testing.T) {
+	f := writeConf(t, general(4)+databases("127.0.0.1")+reloadAdmin)
+	h := reloadHarness(t, f, nil)
+	s, sc := h.addServer()
+	m := h.e.pools.Load().get("u", "m")
+	f.write(general(4)+databases("127.0.0.1")+reloadAdmin, reloadUsers+"idle_timeout = 1234\nserver_lifetime = 5678\n")
+	if err := h.e.Control().Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if h.e.pools.Load().get("u", "m") != m || h.e.pools.Load().get("u", "db") != h.pool || !h.isIdle(s) || sc.isClosed() {
+		t.Fatal("a pool whose user's limits alone changed was replaced, or lost its server")
+	}
+	if l := h.e.pools.Load().get("u", "m").cfg.Limits; l.IdleTimeout.Milliseconds() != 1234 || l.Lifetime.Milliseconds() != 5678 {
+		t.Fatalf("u/m limits after reload %+v, want the user's", l)
+	}
+	if l := h.limits(); l.IdleTimeout.Milliseconds() != 60000 {
+		t.Fatalf("u/db limits after reload %+v, want [general]'s idle_timeout", l)
+	}
+	f.write(general(4)+databases("127.0.0.1")+reloadAdmin, reloadUsers+"statement_timeout = 100\n")
+	if err := h.e.Control().Reload(); err != nil {
+		t.Fatal(err)
+	}
+	p := h.e.pools.Load().get("u", "m")
+	if p == m {
+		t.Fatal("the pool of a user whose statement_timeout changed was kept")
+	}
+	if v, _ := p.cfg.defaults.apply(nil).Get("statement_timeout"); v != "100" {
+		t.Fatalf("u/m statement_timeout default %q after reload, want 100", v)
+	}
+	if h.e.pools.Load().get("u", "db") != h.pool {
+		t.Fatal("a pool whose user did not change was replaced")
+	}
+}
