@@ -110,7 +110,7 @@ var generalKeys = slices.Concat(implemented(
 	"query_size_limit", "query_size_limit_action",
 	"query_parser_enabled", "query_parser", "regex_parser_limit", "query_parser_engine",
 	"prepared_statements_ttl", "prepared_statements_ttl_jitter", "query_cache_limit",
-	"connect_attempts", "connect_attempt_delay",
+	"passthrough_auth_debounce_delay", "connect_attempts", "connect_attempt_delay",
 	"dry_run", "server_lifetime_jitter",
 	"cross_shard_disabled", "cross_shard_backend", "dns_ttl", "pub_sub_channel_size",
 	"log_format", "log_level", "log_connections", "log_disconnections",
