@@ -69,7 +69,7 @@ name = "u"
 database = "a"
 password_hash = "` + verifier + `"`, loads: true, pools: []string{"u/a"}, check: func(t *testing.T, e *Engine) {
 		wantServer(t, e, "u", "a", "u", nil) // a verifier cannot log in: no password
-		wantWarning(t, e, "password_hash without server_password")
+		wantWarning(t, e, "only SCRAM verifiers (password_hash) and no server_password")
 	}},
 	{name: "database credentials win", users: `[[users]]
 name = "u"

@@ -200,8 +200,8 @@ func (c *collector) checkLogins(cfg *Config, f *fileTables) {
 		switch {
 		case none && !passthrough && cfg.General.AuthType != AuthTrust:
 			c.warnAt(f, path, fmt.Sprintf("user %q has no password and passthrough_auth is off: no client can log in as it", u.Name))
-		case !serverPassword && !passthrough && u.PasswordHash != "" && !hasLoginPassword(u):
-			c.warnAt(f, path, fmt.Sprintf("user %q uses password_hash without server_password: pgdogd logs in to PostgreSQL without a password", u.Name))
+		case !serverPassword && !passthrough && !none && !hasLoginPassword(u):
+			c.warnAt(f, path, fmt.Sprintf("user %q has only SCRAM verifiers (password_hash) and no server_password: pgdogd logs in to PostgreSQL without a password", u.Name))
 		}
 		if none && !serverPassword && u.HasMinPoolSize && u.MinPoolSize > 0 {
 			c.warnAt(f, path, fmt.Sprintf("user %q has no password to log in to PostgreSQL with: min_pool_size %d is set to 0", u.Name, u.MinPoolSize))

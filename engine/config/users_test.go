@@ -259,3 +259,24 @@ read_only = false
 		}
 	}
 }
+
+// TestUserVerifierNeedsServerPassword: a user whose passwords are all
+// SCRAM verifiers cannot log in to PostgreSQL with them: a warning says so
+// unless server_password (or passthrough) gives another way.
+func TestUserVerifierNeedsServerPassword(t *testing.T) {
+	const v = "SCRAM-SHA-256$4096:6h5SbuI8gRaxrQHEX6hUZQ==$5bKs34wcvmEi6qhRsBNRGCqGV+koa0VdW3iA6wME8Kk=:xO/Hw0l1PpBx4ZRYGS0YQ+VGzhPRb2PX/gxX764C9L8="
+	for _, tt := range []struct {
+		keys string
+		warn bool
+	}{
+		{`password = "` + v + `"`, true},
+		{`password_hash = "` + v + `"`, true},
+		{`password_hash = "` + v + `"` + "\nserver_password = \"s\"", false},
+		{`password_hash = "` + v + `"` + "\npassword = \"plain\"", false},
+	} {
+		cfg := mustLoad(t, baseDB, "[[users]]\nname = \"a\"\ndatabase = \"prod\"\n"+tt.keys+"\n")
+		if got := hasWarning(cfg, "only SCRAM verifiers"); got != tt.warn {
+			t.Errorf("%s: warning %v, want %v: %q", tt.keys, got, tt.warn, cfg.Warnings)
+		}
+	}
+}
