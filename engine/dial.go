@@ -51,8 +51,7 @@ func (p *pool) dial(target *loopState) {
 // a fresh server's settings as the pool's defaults.
 func (p *pool) connect() (*backend.Conn, session.Params, error) {
 	start := time.Now()
-	lr, err := backend.Login(context.Background(), backend.Target{Host: p.cfg.host, Port: p.cfg.port, User: p.cfg.serverUser,
-		Password: p.cfg.serverPassword, Database: p.cfg.dbname, Timeout: p.connectTimeout()}, p.e.serverTLS())
+	lr, err := p.login()
 	if err != nil {
 		p.events.errors.Add(1)
 		return nil, nil, err

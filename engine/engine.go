@@ -55,6 +55,7 @@ type Engine struct {
 	logins     atomic.Uint64 // pool clients that logged in: each one's number seeds its exposure draws
 	maxMsg     int
 	stmts      *prepared.Cache // prepared statements, shared by every pool
+	pass       passthrough     // passwords passthrough authentication checked with PostgreSQL
 	// adminSecret is the [admin] password, parsed once.
 	adminSecret auth.Secret
 	console     Console         // set by SetConsole

@@ -4,6 +4,7 @@ package engine
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pgdogd/pgdogd/engine/auth"
@@ -17,15 +18,17 @@ import (
 // they are read and written under the pool's mu only. checkout_timeout and
 // connect_timeout are read from the engine's configuration (see limits.go).
 type poolConfig struct {
-	user, database string // as clients name them
-	password       string // users.toml's, which clients authenticate against
-	serverUser     string
-	serverPassword string
-	host           string
-	port           int
-	dbname         string // on the server
-	pooling.Limits        // size, minimum size, idle timeout and lifetime: under mu
-	mode           config.Mode
+	user, database  string       // as clients name them
+	passwords       passwordList // users.toml's, which clients authenticate against
+	serverUser      string
+	serverPasswords passwordList // tried in order (credentials.go)
+	ownPasswords    bool         // serverPasswords are the user's own: passthrough's comes first
+	host            string
+	port            int
+	dbname          string // on the server
+	pooling.Limits         // size, minimum size, idle timeout and lifetime: under mu
+	mode            config.Mode
+	defaults        sessionDefaults // the user's statement_timeout, lock_timeout and read_only
 }
 
 // pool is one (user, database) pair's servers. Fields under mu are shared by
@@ -47,7 +50,8 @@ type pool struct {
 	rebalanceArmed bool
 	lastErr        error
 	lastFail       time.Time
-	secret         auth.Secret // the users.toml password clients authenticate against
+	secrets        auth.Secrets // the users.toml passwords clients authenticate against
+	goodPassword   atomic.Int32 // index of the server password that logged in last
 
 	idleBlocking    []*mirrorConn      // idle connections of mirror replay goroutines
 	blockingWaiters []chan *mirrorConn // goroutines waiting for one, FIFO

@@ -30,10 +30,11 @@ func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
 	for _, d := range cfg.Databases {
 		ps.dbs[d.Name] = true
 	}
-	configs := make([]poolConfig, len(cfg.Users))
+	users := e.poolUsers(cfg)
+	configs := make([]poolConfig, len(users))
 	reuse := map[poolKey]*pool{}
-	for i := range cfg.Users {
-		pc, err := resolvePool(e, cfg, &cfg.Users[i])
+	for i := range users {
+		pc, err := resolvePool(e, cfg, &users[i])
 		if err != nil {
 			return nil, err
 		}
@@ -50,15 +51,12 @@ func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
 		k := poolKey{pc.user, pc.database}
 		p := reuse[k]
 		if p == nil {
-			secret, err := auth.ParseSecret(pc.user, pc.password)
+			secrets, err := auth.ParseSecrets(pc.user, pc.passwords.list())
 			if err != nil {
-				return nil, fmt.Errorf("cannot read the password of user %q: %w", cfg.Users[i].Name, err)
-			}
-			if pc.serverPassword == pc.password && secret.Kind() == "scram" {
-				e.log.Warn("user's password is a SCRAM verifier: set server_password so pgdogd can log in to PostgreSQL", "user", pc.user, "database", pc.database)
+				return nil, fmt.Errorf("cannot read the passwords of user %q: %w", users[i].Name, err)
 			}
 			p = newPool(e, pc)
-			p.secret = secret
+			p.secrets = secrets
 			fresh = append(fresh, p)
 		}
 		ps.byKey[k] = p
@@ -74,13 +72,14 @@ func resolvePool(e *Engine, cfg *config.Config, u *config.User) (poolConfig, err
 	if !ok {
 		return poolConfig{}, fmt.Errorf("cannot build pool for user %q: database %q is not configured", u.Name, u.Database)
 	}
-	g := cfg.General
+	serverUser, serverPasswords, own := serverCredentials(u, d)
 	return poolConfig{
-		user: u.Name, database: d.Name, password: u.Password,
-		serverUser: first(u.ServerUser, d.User, u.Name), serverPassword: first(u.ServerPassword, d.Password, u.Password),
+		user: u.Name, database: d.Name, passwords: newPasswordList(u.ClientPasswords()),
+		serverUser: serverUser, serverPasswords: serverPasswords, ownPasswords: own,
 		host: d.Host, port: d.Port, dbname: first(d.DatabaseName, d.Name),
-		mode:   cfg.PoolerMode(u, d),
-		Limits: pooling.Limits{Size: cfg.PoolSize(u, d), MinSize: cfg.MinPoolSize(u, d), IdleTimeout: g.IdleTimeout, Lifetime: g.ServerLifetime},
+		mode:     cfg.PoolerMode(u, d),
+		Limits:   pooling.Limits{Size: cfg.PoolSize(u, d), MinSize: cfg.MinPoolSize(u, d), IdleTimeout: cfg.IdleTimeout(u), Lifetime: cfg.ServerLifetime(u)},
+		defaults: newSessionDefaults(u),
 	}, nil
 }
 

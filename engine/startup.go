@@ -132,18 +132,27 @@ func (cl *client) startup(st *codec.Startup) gnet.Action {
 		out = codec.AppendNegotiateProtocolVersion(out, uint32(min(st.Minor, codec.LatestMinor)), st.ProtocolOptions())
 	}
 	cl.pool = ps.get(cl.user, cl.database)
-	cl.stmtsOn = cl.pool != nil && cl.pool.cfg.mode != config.ModeSession && cl.e.cfg.Load().General.PreparedStatements != "disabled"
+	return cl.beginAuth(out)
+}
+
+// beginAuth starts the password conversation the configuration asks for
+// (passthrough's, or auth_type's against the pool's passwords), after out.
+func (cl *client) beginAuth(out []byte) gnet.Action {
 	cl.rd = codec.NewWalker(maxAuthMessage, codec.AllTypes)
-	method := auth.Method(cl.e.cfg.Load().General.AuthType)
-	if cl.pool == nil && method == "trust" {
+	g := &cl.e.cfg.Load().General
+	method := auth.Method(g.AuthType)
+	if on, _ := g.Passthrough(); on {
+		cl.x = auth.NewPassthrough(cl.user)
+	} else if cl.pool == nil && method == auth.MethodTrust {
 		cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))
 		return gnet.None
+	} else {
+		var secrets auth.Secrets
+		if cl.pool != nil {
+			secrets = cl.pool.secrets
+		}
+		cl.x = auth.NewExchangeAny(method, cl.user, secrets, cl.pool != nil)
 	}
-	var secret auth.Secret
-	if cl.pool != nil {
-		secret = cl.pool.secret
-	}
-	cl.x = auth.NewExchange(method, cl.user, secret, cl.pool != nil)
 	out, done := cl.x.Begin(out)
 	cl.setState(clAuth)
 	if done {
@@ -181,6 +190,12 @@ func (cl *client) readParams(st *codec.Startup) error {
 
 // readAuth feeds one password or SASL message to the exchange.
 func (cl *client) readAuth() gnet.Action {
+	if cl.x == nil { // PostgreSQL is checking a passthrough password: leave the bytes
+		if cl.conn.InboundBuffered() > maxAuthMessage {
+			return cl.violation("too much data sent during authentication")
+		}
+		return gnet.None
+	}
 	buf, _ := cl.conn.Peek(-1)
 	p, err := cl.rd.Next(buf)
 	if err != nil {
@@ -198,8 +213,11 @@ func (cl *client) readAuth() gnet.Action {
 		if errors.Is(err, auth.ErrProtocol) {
 			return cl.violation(fmt.Sprintf("invalid authentication message: %v", err))
 		}
-		cl.e.stats.authFailures.Add(1)
-		cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))
+		cl.authFailed()
+		return gnet.None
+	}
+	if done && cl.x.Password() != nil {
+		cl.passthroughLogin(cl.x.Password())
 		return gnet.None
 	}
 	if done {
@@ -211,6 +229,12 @@ func (cl *client) readAuth() gnet.Action {
 		cl.loop.scratch = out[:0]
 	}
 	return gnet.None
+}
+
+// authFailed answers a failed authentication as PostgreSQL does, and closes.
+func (cl *client) authFailed() {
+	cl.e.stats.authFailures.Add(1)
+	cl.fatal(codec.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", cl.user))
 }
 
 // maxAuthMessage bounds a password or SASL message (PostgreSQL allows 64 KiB less a little).
@@ -227,12 +251,14 @@ func (cl *client) authenticated(out []byte) {
 		cl.readyAdmin(out)
 		return
 	}
-	cl.seq = cl.e.logins.Add(1)
-	cl.txMode = cl.pool.cfg.mode != config.ModeSession
-	cl.rd = codec.NewWalker(cl.e.maxMessage(), clientWhole) // statements are read for what they change
 	if cl.pool == nil {
 		panic("BUG: authenticated a client without a pool")
 	}
+	cl.seq = cl.e.logins.Add(1)
+	cl.txMode = cl.pool.cfg.mode != config.ModeSession
+	cl.stmtsOn = cl.txMode && cl.e.cfg.Load().General.PreparedStatements != config.PreparedDisabled
+	cl.rd = codec.NewWalker(cl.e.maxMessage(), clientWhole) // statements are read for what they change
+	cl.params = cl.pool.cfg.defaults.apply(cl.params)       // the user's defaults, as startup settings
 	cl.startupKey = cl.params.Key()
 	cl.chosen = cl.params.Clone()
 	if spelled, ok := cl.pool.validated(cl.startupKey); ok {

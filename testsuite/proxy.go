@@ -96,6 +96,8 @@ type ProxyConfig struct {
 	Mirroring []Mirror   `toml:"mirroring,omitempty"`
 	Admin     Admin      `toml:"admin"`
 	Users     []User     `toml:"-"`
+	// UsersTOML, when set, is written as users.toml instead of Users.
+	UsersTOML string `toml:"-"`
 	// Plain keeps the suite's TLS mode off this proxy: for tests of pgdogd without TLS.
 	Plain bool `toml:"-"`
 }
@@ -217,7 +219,9 @@ func writeProxyFilesTLS(dir string, cfg ProxyConfig, suiteTLS bool) error {
 	if err := toml.NewEncoder(&main).Encode(cfg); err != nil {
 		return fmt.Errorf("cannot encode pgdog.toml: %w", err)
 	}
-	if err := toml.NewEncoder(&users).Encode(struct {
+	if cfg.UsersTOML != "" {
+		users.WriteString(cfg.UsersTOML)
+	} else if err := toml.NewEncoder(&users).Encode(struct {
 		Users []User `toml:"users"`
 	}{cfg.Users}); err != nil {
 		return fmt.Errorf("cannot encode users.toml: %w", err)

@@ -126,7 +126,7 @@ func TestSetPgDogSettings(t *testing.T) {
 		query, mention string
 	}{
 		{"SET query_parser TO 'on'", "does not implement the PgDog setting query_parser"},           // a PgDog-only [general] key
-		{"SET passthrough_auth TO 'enabled_plain'", "does not implement"},                           // another, settable in PgDog
+		{"SET passthrough_auth TO 'enabled_plain'", "does not change passthrough_auth at runtime"},  // implemented, settable in PgDog only
 		{"SET rewrite_shard_key_updates TO 'rewrite'", "does not implement"},                        // settable in PgDog, not a registry key
 		{"SET prepared_statements TO 'disabled'", "does not change prepared_statements at runtime"}, // implemented, not at runtime
 		{"SET ban_timeout = 1000", "does not change ban_timeout at runtime"},

@@ -24,8 +24,14 @@ func (x *Exchange) stepCleartext(dst, body []byte) ([]byte, bool, error) {
 	if err != nil {
 		return dst, false, err
 	}
-	// An empty password never authenticates (PostgreSQL refuses it too).
-	if len(pw) == 0 || !verifyCleartext(x.secret, x.user, pw) || !x.known {
+	if x.capture {
+		if len(pw) == 0 { // PostgreSQL refuses an empty password without asking anyone
+			return dst, false, ErrAuthFailed
+		}
+		x.pw = append([]byte(nil), pw...)
+		return dst, true, nil
+	}
+	if !x.secrets.Match(x.user, pw) || !x.known {
 		return dst, false, ErrAuthFailed
 	}
 	return dst, true, nil

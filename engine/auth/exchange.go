@@ -35,27 +35,41 @@ const (
 // concurrent use (one event loop owns it). It never blocks; only cleartext
 // passwords checked against a SCRAM verifier cost a PBKDF2 run.
 type Exchange struct {
-	conv   convKind
-	step   step
-	known  bool   // the user exists and has a usable secret
-	user   string // the startup user: the one authenticated, whatever SCRAM's n= says
-	secret Secret // the user's secret, or a mock one for unknown users
-	salt   [4]byte
-	sc     *scram.ServerConversation
+	conv    convKind
+	step    step
+	known   bool    // the user exists and has a usable secret
+	user    string  // the startup user: the one authenticated, whatever SCRAM's n= says
+	secrets Secrets // the user's secrets the conversation can check, or a mock one for unknown users
+	salt    [4]byte
+	scs     []*scram.ServerConversation // one per secret, sharing one server nonce
+	capture bool                        // passthrough: the cleartext password is kept, not checked
+	pw      []byte                      // the captured password
 }
 
-// NewExchange picks the conversation: scram → SCRAM-SHA-256 (an md5 secret
-// cannot serve it, so such a user always fails, as in PostgreSQL); md5 → MD5
-// when the secret is plain or md5, SCRAM when it is a SCRAM verifier (as
-// PgBouncer does); plain → cleartext password; trust → none. An unknown user
-// (known false, or the zero Secret with a password method) runs the same full
-// conversation against a mock secret and fails at its end, so that unknown
-// users cannot be told from wrong passwords; under md5 it gets MD5, the
-// conversation of plain and md5 secrets. Under trust an unknown user is not
-// let through: it is asked for a cleartext password and refused. An unknown
-// Method string is treated as scram.
+// NewExchange is NewExchangeAny for a user with one password; the zero
+// Secret stands for none.
 func NewExchange(m Method, user string, s Secret, known bool) *Exchange {
-	x := &Exchange{user: user, secret: s, known: known && s.kind != kindNone}
+	var list Secrets
+	if s.kind != kindNone {
+		list = Secrets{s}
+	}
+	return NewExchangeAny(m, user, list, known)
+}
+
+// NewExchangeAny picks the conversation, in which any of the user's
+// secrets authenticates: scram → SCRAM-SHA-256 against the secrets with
+// SCRAM keys of one salt (md5 hashes cannot serve it: a user with only
+// those always fails, as in PostgreSQL); md5 → MD5 against the plain
+// passwords and md5 hashes, or SCRAM when the user has only SCRAM
+// verifiers (as PgBouncer does); plain → cleartext password against all;
+// trust → none. An unknown user (known false, or no secret the method can
+// use) runs the same full conversation against a mock secret and fails at
+// its end, so that unknown users cannot be told from wrong passwords;
+// under md5 it gets MD5. Under trust an unknown user is not let through: it
+// is asked for a cleartext password and refused. An unknown Method string
+// is treated as scram.
+func NewExchangeAny(m Method, user string, s Secrets, known bool) *Exchange {
+	x := &Exchange{user: user, secrets: s, known: known && len(s) > 0}
 	switch m {
 	case MethodTrust:
 		x.conv = convNone
@@ -66,21 +80,37 @@ func NewExchange(m Method, user string, s Secret, known bool) *Exchange {
 		x.conv = convCleartext
 	case MethodMD5:
 		x.conv = convMD5
-		if x.known && s.kind == kindSCRAM {
-			x.conv = convSCRAM
+		if g := s.md5Group(); len(g) > 0 {
+			x.secrets = g
+		} else if g := s.scramGroup(); x.known && len(g) > 0 {
+			x.conv, x.secrets = convSCRAM, g
 		}
 	default:
 		x.conv = convSCRAM
-		if x.known && s.kind == kindMD5 {
+		x.secrets = s.scramGroup()
+		if x.known && len(x.secrets) == 0 {
 			slog.Warn("md5 password cannot be used with SCRAM authentication", "user", user)
-			x.known = false
 		}
 	}
+	if len(x.secrets) == 0 {
+		x.known = false
+	}
 	if !x.known && x.conv != convNone {
-		x.secret = mockSecret(user)
+		x.secrets = Secrets{mockSecret(user)}
 	}
 	return x
 }
+
+// NewPassthrough runs passthrough authentication's conversation: the
+// client's password is asked in clear and kept, for the caller to check by
+// logging in to PostgreSQL with it (Password).
+func NewPassthrough(user string) *Exchange {
+	return &Exchange{user: user, conv: convCleartext, capture: true, known: true}
+}
+
+// Password is the password a passthrough exchange received (a copy), or
+// nil before it did.
+func (x *Exchange) Password() []byte { return x.pw }
 
 // Begin appends the first authentication request (AuthenticationSASL with
 // "SCRAM-SHA-256", AuthenticationMD5Password with a random salt, or
@@ -138,7 +168,7 @@ func (x *Exchange) Step(dst []byte, body []byte) (out []byte, done bool, err err
 // finish ends the conversation and drops what it no longer needs.
 func (x *Exchange) finish() {
 	x.step = stepDone
-	x.sc = nil
+	x.scs = nil
 }
 
 // passwordText checks a PasswordMessage body (a NUL-terminated string and

@@ -28,9 +28,12 @@ func (x *Exchange) stepMD5(dst, body []byte) ([]byte, bool, error) {
 	if err != nil {
 		return dst, false, err
 	}
-	var want [md5ResponseLen]byte
-	md5Response(&want, x.secret.md5, x.salt)
-	ok := subtle.ConstantTimeCompare(got, want[:]) == 1
+	ok := false
+	for _, s := range x.secrets {
+		var want [md5ResponseLen]byte
+		md5Response(&want, s.md5, x.salt)
+		ok = subtle.ConstantTimeCompare(got, want[:]) == 1 || ok
+	}
 	if !ok || !x.known {
 		return dst, false, ErrAuthFailed
 	}

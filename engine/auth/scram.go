@@ -4,8 +4,9 @@ package auth
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -17,8 +18,6 @@ import (
 const scramMechanism = "SCRAM-SHA-256"
 
 var scramMechanisms = []string{scramMechanism}
-
-var errNoSCRAMKeys = errors.New("no SCRAM keys")
 
 // beginSCRAM appends AuthenticationSASL offering SCRAM-SHA-256.
 func (x *Exchange) beginSCRAM(dst []byte) []byte {
@@ -73,56 +72,71 @@ func parseSASLInitialResponse(body []byte) (data []byte, present bool, err error
 }
 
 // scramFirst answers the client-first message with the server-first one.
+// One server conversation runs per secret, all with the same nonce, salt
+// and iteration count, so their server-first messages are the same.
 func (x *Exchange) scramFirst(dst, data []byte) ([]byte, bool, error) {
 	if len(data) == 0 || bytes.IndexByte(data, 0) >= 0 {
 		return dst, false, fmt.Errorf("%w: malformed SCRAM message", ErrProtocol)
 	}
-	server, err := scram.SHA256.NewServer(x.credentials)
-	if err != nil {
-		return dst, false, fmt.Errorf("cannot start SCRAM: %w", err)
+	nonce := scramNonce()
+	var s1 string
+	for _, secret := range x.secrets {
+		creds := *secret.scram
+		server, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return creds, nil })
+		if err != nil {
+			return dst, false, fmt.Errorf("cannot start SCRAM: %w", err)
+		}
+		sc := server.WithNonceGenerator(func() string { return nonce }).NewConversation()
+		first, err := sc.Step(string(data))
+		if err != nil {
+			return dst, false, fmt.Errorf("%w: malformed SCRAM client-first message: %v", ErrProtocol, err)
+		}
+		if sc.AuthzID() != "" {
+			return dst, false, fmt.Errorf("%w: SCRAM authorization identity is not supported", ErrProtocol)
+		}
+		if s1 != "" && first != s1 { // unreachable: the secrets share their key factors
+			return dst, false, fmt.Errorf("cannot start SCRAM: secrets of user %q differ in salt", x.user)
+		}
+		s1 = first
+		x.scs = append(x.scs, sc)
 	}
-	sc := server.NewConversation()
-	s1, err := sc.Step(string(data))
-	if err != nil {
-		return dst, false, fmt.Errorf("%w: malformed SCRAM client-first message: %v", ErrProtocol, err)
-	}
-	if sc.AuthzID() != "" {
-		return dst, false, fmt.Errorf("%w: SCRAM authorization identity is not supported", ErrProtocol)
-	}
-	x.sc = sc
 	x.step = stepClientFinal
 	return appendSASLContinue(dst, []byte(s1)), false, nil
 }
 
-// scramFinal checks the client proof and answers with the server signature.
+// scramNonce draws the server's part of a SCRAM nonce.
+func scramNonce() string {
+	var b [18]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it panics instead)
+	return base64.RawStdEncoding.EncodeToString(b[:])
+}
+
+// scramFinal checks the client proof against every secret and answers
+// with the server signature of the one it matches.
 func (x *Exchange) scramFinal(dst, data []byte) ([]byte, bool, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return dst, false, fmt.Errorf("%w: malformed SCRAM message", ErrProtocol)
 	}
-	s2, err := x.sc.Step(string(data))
-	if err != nil {
-		switch s2 {
-		case scram.ErrInvalidProof, scram.ErrOtherError: // wrong proof or nonce
-			return dst, false, ErrAuthFailed
+	var s2 string
+	for _, sc := range x.scs {
+		out, err := sc.Step(string(data))
+		if err != nil {
+			switch out {
+			case scram.ErrInvalidProof, scram.ErrOtherError: // wrong proof or nonce
+				continue
+			}
+			return dst, false, fmt.Errorf("%w: malformed SCRAM client-final message: %v", ErrProtocol, err)
 		}
-		return dst, false, fmt.Errorf("%w: malformed SCRAM client-final message: %v", ErrProtocol, err)
+		if sc.Valid() && s2 == "" {
+			s2 = out
+		}
 	}
-	if !x.known || !x.sc.Valid() {
+	if !x.known || s2 == "" {
 		return dst, false, ErrAuthFailed
 	}
 	msg := pgproto3.AuthenticationSASLFinal{Data: []byte(s2)}
 	out, _ := msg.Encode(dst) // short content: cannot fail
 	return out, true, nil
-}
-
-// credentials is the SCRAM credential lookup. It ignores the name in the
-// client-first message (libpq sends an empty one): the startup user is the
-// one authenticated.
-func (x *Exchange) credentials(string) (scram.StoredCredentials, error) {
-	if x.secret.scram == nil { // unreachable: NewExchange gives SCRAM conversations keys
-		return scram.StoredCredentials{}, errNoSCRAMKeys
-	}
-	return *x.secret.scram, nil
 }
 
 // appendSASLContinue appends AuthenticationSASLContinue carrying data.

@@ -62,14 +62,25 @@ func hmacSHA256(key []byte, msg string) []byte {
 // newSCRAMCredentials derives stored credentials from a plain password with a
 // fresh random salt and the default iteration count.
 func newSCRAMCredentials(password string) (*scram.StoredCredentials, error) {
+	return scramCredentials(password, newSalt(), scramIterations)
+}
+
+// newSalt draws a random salt for keys derived from plain passwords.
+func newSalt() []byte {
 	salt := make([]byte, scramSaltLen)
 	_, _ = rand.Read(salt)
-	stored, server, err := deriveSCRAM(saslPrep(password), salt, scramIterations)
+	return salt
+}
+
+// scramCredentials derives stored credentials from a plain password with
+// the given salt and iteration count.
+func scramCredentials(password string, salt []byte, iters int) (*scram.StoredCredentials, error) {
+	stored, server, err := deriveSCRAM(saslPrep(password), salt, iters)
 	if err != nil {
 		return nil, err
 	}
 	return &scram.StoredCredentials{
-		KeyFactors: scram.KeyFactors{Salt: string(salt), Iters: scramIterations},
+		KeyFactors: scram.KeyFactors{Salt: string(salt), Iters: iters},
 		StoredKey:  stored,
 		ServerKey:  server,
 	}, nil

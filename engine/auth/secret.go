@@ -40,23 +40,50 @@ type Secret struct {
 // SCRAM keys are derived here once (random 16-byte salt, 4096 iterations:
 // about a millisecond of CPU) so that logins never run PBKDF2.
 func ParseSecret(user, password string) (Secret, error) {
-	switch {
-	case password == "":
-		return Secret{}, errors.New("cannot parse password: it is empty")
-	case strings.HasPrefix(password, scramPrefix):
-		creds, err := parseSCRAMVerifier(password)
-		if err != nil {
-			return Secret{}, fmt.Errorf("cannot parse password of user %q: %w", user, err)
-		}
-		return Secret{kind: kindSCRAM, scram: creds}, nil
-	case isMD5Hash(password):
-		return Secret{kind: kindMD5, md5: strings.ToLower(password[3:])}, nil
+	s, ok, err := parseStored(password)
+	if err != nil {
+		return Secret{}, fmt.Errorf("cannot parse password of user %q: %w", user, err)
+	}
+	if ok {
+		return s, nil
 	}
 	creds, err := newSCRAMCredentials(password)
 	if err != nil {
 		return Secret{}, fmt.Errorf("cannot parse password of user %q: %w", user, err)
 	}
-	return Secret{kind: kindPlain, plain: password, md5: md5Hex(password + user), scram: creds}, nil
+	return plainSecret(user, password, creds), nil
+}
+
+// CheckPassword tells, without deriving any key, whether a users.toml
+// password is stored in a hashed form (a SCRAM verifier or an md5 hash),
+// and what is wrong with it: empty, or a malformed verifier.
+func CheckPassword(password string) (hashed bool, err error) {
+	_, hashed, err = parseStored(password)
+	return hashed, err
+}
+
+// parseStored reads a password that is stored in a hashed form: a SCRAM
+// verifier or an md5 hash (ok true), or refuses an empty one. A plain
+// password gives ok false and no error.
+func parseStored(password string) (s Secret, ok bool, err error) {
+	switch {
+	case password == "":
+		return Secret{}, false, errors.New("the password is empty")
+	case strings.HasPrefix(password, scramPrefix):
+		creds, err := parseSCRAMVerifier(password)
+		if err != nil {
+			return Secret{}, false, err
+		}
+		return Secret{kind: kindSCRAM, scram: creds}, true, nil
+	case isMD5Hash(password):
+		return Secret{kind: kindMD5, md5: strings.ToLower(password[3:])}, true, nil
+	}
+	return Secret{}, false, nil
+}
+
+// plainSecret is a plain password of user with its SCRAM keys.
+func plainSecret(user, password string, creds *scram.StoredCredentials) Secret {
+	return Secret{kind: kindPlain, plain: password, md5: md5Hex(password + user), scram: creds}
 }
 
 // Kind reports what the password was: "plain", "md5" or "scram"; "" for the

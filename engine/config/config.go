@@ -17,7 +17,11 @@ type General struct {
 	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime         time.Duration
 	HealthcheckInterval, HealthcheckTimeout, BanTimeout, ShutdownTimeout time.Duration
 
-	AuthType                AuthType     // "scram" (default) | "md5" | "plain" | "trust"
+	AuthType AuthType // "scram" (default) | "md5" | "plain" | "trust"
+	// PassthroughAuth is PgDog's passthrough_auth: "disabled" (default),
+	// "enabled", "enabled_plain", "enabled_allow_change" or
+	// "enabled_plain_allow_change" (see Passthrough).
+	PassthroughAuth         string
 	PreparedStatements      PreparedMode // "disabled" | "extended" (default) | "full"
 	PreparedStatementsLimit int          // per server connection; PgDog's default, math.MaxInt64, means no limit
 
@@ -67,6 +71,26 @@ type General struct {
 	MaxMessageSize int // pgdogd only, key max_message_size; largest frame accepted from a client, default 64 MiB
 }
 
+// Passthrough tells whether passthrough authentication is on: clients give
+// their password in clear and it is checked by logging in to PostgreSQL
+// with it. As in PgDog, "enabled" and "enabled_allow_change" are on only
+// with tls_certificate (clients can use TLS), the "_plain" ones always.
+// allowChange lets a client whose password differs from the one pgdogd
+// knows log in when PostgreSQL takes it.
+func (g *General) Passthrough() (on, allowChange bool) {
+	switch g.PassthroughAuth {
+	case "enabled_plain":
+		return true, false
+	case "enabled_plain_allow_change":
+		return true, true
+	case "enabled":
+		return g.TLSCertificate != "", false
+	case "enabled_allow_change":
+		return g.TLSCertificate != "", g.TLSCertificate != ""
+	}
+	return false, false
+}
+
 // Database is one [[databases]] entry of pgdog.toml.
 type Database struct {
 	Name         string
@@ -102,9 +126,18 @@ type Admin struct {
 	PasswordGenerated bool
 }
 
-// User is one [[users]] entry of users.toml: a (user, database) pair is a pool.
+// User is one pool's entry of users.toml: a (user, database) pair. An
+// entry naming several databases (databases, all_databases) gives one User
+// per database.
 type User struct {
-	Name, Database, Password string
+	Name, Database string
+
+	// Password, Passwords and PasswordHash are users.toml's password,
+	// passwords and password_hash; a client may log in with any of them
+	// (ClientPasswords).
+	Password     string
+	Passwords    []string
+	PasswordHash string
 
 	PoolSize       int  // 0 = use the database's or general's
 	MinPoolSize    int  // meaningful only when HasMinPoolSize
@@ -112,6 +145,35 @@ type User struct {
 	PoolerMode     Mode // "" = inherit
 
 	ServerUser, ServerPassword string // server-side credentials, optional
+
+	// Session defaults of the user's clients, as if each client had sent
+	// them at startup; each meaningful only when its Has flag is set.
+	StatementTimeout, LockTimeout       time.Duration
+	HasStatementTimeout, HasLockTimeout bool
+	ReadOnly, HasReadOnly               bool // default_transaction_read_only
+
+	// Pool limits over [general]'s, each meaningful only when its Has flag is set.
+	IdleTimeout, ServerLifetime       time.Duration
+	HasIdleTimeout, HasServerLifetime bool
+
+	entry int // the [[users]] entry it comes from, counted from 0
+}
+
+// ClientPasswords are the passwords a client may log in with, in PgDog's
+// order: passwords, then password, then password_hash; empty ones left out.
+func (u *User) ClientPasswords() []string {
+	var out []string
+	for _, pw := range u.Passwords {
+		if pw != "" {
+			out = append(out, pw)
+		}
+	}
+	for _, pw := range []string{u.Password, u.PasswordHash} {
+		if pw != "" {
+			out = append(out, pw)
+		}
+	}
+	return out
 }
 
 // Config is the whole effective configuration.
@@ -193,6 +255,22 @@ func (c *Config) PoolerMode(u *User, d *Database) Mode {
 		return d.PoolerMode
 	}
 	return c.General.PoolerMode
+}
+
+// IdleTimeout is the idle_timeout of the user's pools: user > general. u may be nil.
+func (c *Config) IdleTimeout(u *User) time.Duration {
+	if u != nil && u.HasIdleTimeout {
+		return u.IdleTimeout
+	}
+	return c.General.IdleTimeout
+}
+
+// ServerLifetime is the server_lifetime of the user's pools: user > general. u may be nil.
+func (c *Config) ServerLifetime(u *User) time.Duration {
+	if u != nil && u.HasServerLifetime {
+		return u.ServerLifetime
+	}
+	return c.General.ServerLifetime
 }
 
 // MirrorsFrom returns the mirrors whose source is database, in file order.

@@ -153,6 +153,8 @@ func assign(ptr any, v any) error {
 		return assignText(p, v)
 	case *MirrorLevel:
 		return assignText(p, v)
+	case *[]string:
+		return assignTexts(p, v)
 	case *bool:
 		b, ok := v.(bool)
 		if !ok {
@@ -197,6 +199,24 @@ func assignText[T ~string](p *T, v any) error {
 		return typeError("a string", v)
 	}
 	*p = T(s)
+	return nil
+}
+
+// assignTexts stores a TOML array of strings.
+func assignTexts(p *[]string, v any) error {
+	a, ok := v.([]any)
+	if !ok {
+		return typeError("an array of strings", v)
+	}
+	out := make([]string, len(a))
+	for i, e := range a {
+		s, ok := e.(string)
+		if !ok {
+			return typeError("an array of strings", v)
+		}
+		out[i] = s
+	}
+	*p = out
 	return nil
 }
 

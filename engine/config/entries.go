@@ -1,4 +1,4 @@
-// Decoding of the [[databases]], [[mirroring]], [admin] and [[users]] entries.
+// Decoding of the [[databases]], [[mirroring]] and [admin] entries (users.toml's [[users]] are in users.go).
 
 package config
 
@@ -129,23 +129,4 @@ func fillAdminPassword(a *Admin) error {
 	a.Password = "_pgdog_" + string(buf)
 	a.PasswordGenerated = true
 	return nil
-}
-
-// decodeUser reads the i-th [[users]] entry of users.toml.
-func (c *collector) decodeUser(f *fileTables, i int, t map[string]any) User {
-	path := entryPath("users", i)
-	var u User
-	present := c.decodeTable(f, path, "users", t, []field{
-		{"name", &u.Name}, {"database", &u.Database}, {"password", &u.Password},
-		{"pool_size", &u.PoolSize}, {"min_pool_size", &u.MinPoolSize},
-		{"pooler_mode", &u.PoolerMode},
-		{"server_user", &u.ServerUser}, {"server_password", &u.ServerPassword},
-	}, pgdogOnlyUser)
-	c.requireKeys(f, path, present, "name", "database")
-	if present["name"] && u.Name == "" {
-		c.add(f.at(path, "name").problem("must not be empty"))
-	}
-	u.HasMinPoolSize = present["min_pool_size"]
-	c.checkPoolKeys(f, path, present, u.PoolSize, u.MinPoolSize, u.PoolerMode)
-	return u
 }

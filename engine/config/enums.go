@@ -57,4 +57,5 @@ var (
 	mirrorLevels       = oneOf(MirrorAll, MirrorDML, MirrorDDL)
 	roles              = oneOf(RolePrimary, RoleReplica)
 	tlsVerifyModes     = mustBeOneOf("disabled", "prefer", "verify_ca", "verify_full")
+	passthroughModes   = oneOf("disabled", "enabled", "enabled_plain", "enabled_allow_change", "enabled_plain_allow_change")
 )

@@ -63,6 +63,7 @@ var generalKeys = slices.Concat(implemented(
 	millis("shutdown_timeout", func(g *General) *time.Duration { return &g.ShutdownTimeout }, 60*time.Second).
 		settable(milliseconds(0)),
 	text("auth_type", func(g *General) *AuthType { return &g.AuthType }, AuthScram).check(authTypes),
+	text("passthrough_auth", func(g *General) *string { return &g.PassthroughAuth }, "disabled").check(passthroughModes),
 	text("prepared_statements", func(g *General) *PreparedMode { return &g.PreparedStatements }, PreparedExtended).
 		check(preparedStatements),
 	integer("prepared_statements_limit", func(g *General) *int { return &g.PreparedStatementsLimit }, math.MaxInt64),
@@ -109,7 +110,7 @@ var generalKeys = slices.Concat(implemented(
 	"query_size_limit", "query_size_limit_action",
 	"query_parser_enabled", "query_parser", "regex_parser_limit", "query_parser_engine",
 	"prepared_statements_ttl", "prepared_statements_ttl_jitter", "query_cache_limit",
-	"passthrough_auth", "connect_attempts", "connect_attempt_delay",
+	"passthrough_auth_debounce_delay", "connect_attempts", "connect_attempt_delay",
 	"dry_run", "server_lifetime_jitter",
 	"cross_shard_disabled", "cross_shard_backend", "dns_ttl", "pub_sub_channel_size",
 	"log_format", "log_level", "log_connections", "log_disconnections",

@@ -30,6 +30,7 @@ func Load(configPath, usersPath string) (*Config, error) {
 	src := c.decodeGeneral(cf, sections.general, &cfg.General)
 	c.applyEnv(&cfg.General, src)
 	c.checkGeneral(&cfg.General, src)
+	c.warnPassthroughOff(cf, &cfg.General)
 
 	for i, t := range sections.databases {
 		cfg.Databases = append(cfg.Databases, c.decodeDatabase(cf, i, t))
@@ -41,8 +42,13 @@ func Load(configPath, usersPath string) (*Config, error) {
 	adminFile := cf
 
 	users, uadmin := c.splitUsers(uf, utop)
+	entries := make([]userEntry, len(users))
 	for i, t := range users {
-		cfg.Users = append(cfg.Users, c.decodeUser(uf, i, t))
+		entries[i] = c.decodeUser(uf, i, t)
+	}
+	cfg.Users = c.expandUsers(uf, entries, cfg.Databases, cf.parsed)
+	if uf != nil {
+		c.checkLogins(cfg, uf)
 	}
 	if uadmin != nil {
 		cfg.Admin = c.decodeAdmin(uf, uadmin)

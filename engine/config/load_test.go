@@ -17,7 +17,7 @@ func TestDefaults(t *testing.T) {
 		PoolerMode: ModeTransaction, CheckoutTimeout: 5 * time.Second, ConnectTimeout: 5 * time.Second,
 		IdleTimeout: time.Minute, ServerLifetime: 24 * time.Hour, HealthcheckInterval: 30 * time.Second,
 		HealthcheckTimeout: 5 * time.Second, BanTimeout: 5 * time.Minute, ShutdownTimeout: time.Minute,
-		AuthType: "scram", PreparedStatements: "extended", PreparedStatementsLimit: math.MaxInt64,
+		AuthType: "scram", PassthroughAuth: "disabled", PreparedStatements: "extended", PreparedStatementsLimit: math.MaxInt64,
 		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20, MirrorTimeout: 30 * time.Second,
 		PinSessionState: true, TLSVerify: "prefer", ClientLoginTimeout: time.Minute, MirrorMemoryLimit: 256 << 20,
 		OpenmetricsHost: "0.0.0.0", MaxMessageSize: 64 << 20,
@@ -102,6 +102,7 @@ database = "tuned"
 [[users]]
 name = "v"
 database = "tuned"
+password = "pw" # a user without any password gets min_pool_size 0, as in PgDog
 pool_size = 30
 min_pool_size = 5
 pooler_mode = "transaction"
@@ -248,14 +249,14 @@ column = "tenant"
 
 [tcp]
 keepalive = true
-`, baseUsers+"statement_timeout = 100\n")
+`, baseUsers+"server_lifetime_jitter = 100\n")
 	want := []string{
 		"pgdog.toml:3: key general.query_parser is a PgDog setting pgdogd does not implement; ignored",
 		"pgdog.toml:4: key general.dry_run is a PgDog setting pgdogd does not implement; ignored",
 		"pgdog.toml:9: key databases[1].shard is a PgDog setting pgdogd does not implement; ignored",
 		"pgdog.toml:17: key sharded_tables is a PgDog setting pgdogd does not implement; ignored",
 		"pgdog.toml:25: key tcp is a PgDog setting pgdogd does not implement; ignored",
-		"users.toml:6: key users[1].statement_timeout is a PgDog setting pgdogd does not implement; ignored",
+		"users.toml:6: key users[1].server_lifetime_jitter is a PgDog setting pgdogd does not implement; ignored",
 	}
 	got := map[string]int{}
 	for _, w := range cfg.Warnings {

@@ -33,9 +33,8 @@ var pgdogOnlyAdmin = set()
 
 // pgdogOnlyUser are PgDog's users.toml [[users]] keys that pgdogd ignores.
 var pgdogOnlyUser = set(
-	"identity", "databases", "all_databases", "passwords", "password_hash",
-	"server_auth", "server_iam_region", "vault_path", "vault_refresh_percent",
-	"statement_timeout", "lock_timeout", "replication_mode", "replication_sharding",
-	"idle_timeout", "read_only", "schema_admin", "cross_shard_disabled",
-	"two_phase_commit", "two_phase_commit_auto", "server_lifetime", "server_lifetime_jitter",
+	"identity", "server_auth", "server_iam_region", "server_iam_assume_role", "vault_path", "vault_refresh_percent",
+	"tls_client_certificate_required",
+	"replication_mode", "replication_sharding", "schema_admin", "cross_shard_disabled",
+	"two_phase_commit", "two_phase_commit_auto", "server_lifetime_jitter",
 )

@@ -108,12 +108,25 @@ func printDatabase(p *printer, d Database) {
 	}
 }
 
-// printUser prints one entry and the pool it resolves to.
+// printUser prints one pool's entry (one per database of an entry naming
+// several) and the pool it resolves to; optional keys only when set.
 func (c *Config) printUser(p *printer, u *User) {
 	p.line("\n[[users]]")
 	p.str("name", u.Name)
 	p.str("database", u.Database)
-	p.secret("password", u.Password)
+	if u.Password != "" {
+		p.secret("password", u.Password)
+	}
+	if len(u.Passwords) > 0 {
+		masked := make([]string, len(u.Passwords))
+		for i := range masked {
+			masked[i] = strconv.Quote(Mask)
+		}
+		p.line("passwords = [%s]", strings.Join(masked, ", "))
+	}
+	if u.PasswordHash != "" {
+		p.secret("password_hash", u.PasswordHash)
+	}
 	if u.PoolSize > 0 {
 		p.num("pool_size", u.PoolSize)
 	}
@@ -129,7 +142,27 @@ func (c *Config) printUser(p *printer, u *User) {
 	if u.ServerPassword != "" {
 		p.secret("server_password", u.ServerPassword)
 	}
+	printUserSettings(p, u)
 	d, _ := c.Database(u.Database)
 	p.line("# effective pool: size %d, min %d, mode %s",
 		c.PoolSize(u, d), c.MinPoolSize(u, d), c.PoolerMode(u, d))
+}
+
+// printUserSettings prints the user's session defaults and its own limits, when set.
+func printUserSettings(p *printer, u *User) {
+	if u.HasStatementTimeout {
+		p.ms("statement_timeout", u.StatementTimeout)
+	}
+	if u.HasLockTimeout {
+		p.ms("lock_timeout", u.LockTimeout)
+	}
+	if u.HasReadOnly {
+		p.boolean("read_only", u.ReadOnly)
+	}
+	if u.HasIdleTimeout {
+		p.ms("idle_timeout", u.IdleTimeout)
+	}
+	if u.HasServerLifetime {
+		p.ms("server_lifetime", u.ServerLifetime)
+	}
 }

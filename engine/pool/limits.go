@@ -15,16 +15,17 @@ type Limits struct {
 }
 
 // LimitsFor resolves the limits of the pool of (user, database) from cfg:
-// the user's entry over the database's over [general]. ok is false when
-// cfg has no such user.
+// the user's entry over the database's over [general]; a user without an
+// entry (passthrough authentication's) has the database's and
+// [general]'s. ok is false when cfg has no such database.
 func LimitsFor(cfg *config.Config, user, database string) (l Limits, ok bool) {
-	u, ok := cfg.User(user, database)
+	d, ok := cfg.Database(database)
 	if !ok {
 		return Limits{}, false
 	}
-	d, _ := cfg.Database(database)
-	g := &cfg.General
-	return Limits{Size: cfg.PoolSize(u, d), MinSize: cfg.MinPoolSize(u, d), IdleTimeout: g.IdleTimeout, Lifetime: g.ServerLifetime}, true
+	u, _ := cfg.User(user, database)
+	return Limits{Size: cfg.PoolSize(u, d), MinSize: cfg.MinPoolSize(u, d),
+		IdleTimeout: cfg.IdleTimeout(u), Lifetime: cfg.ServerLifetime(u)}, true
 }
 
 // Expire takes out of the stacks, and returns, the idle servers to close at

@@ -20,7 +20,8 @@ func TestLimitsFor(t *testing.T) {
 		Users: []config.User{
 			{Name: "u", Database: "plain"},
 			{Name: "u", Database: "tuned"},
-			{Name: "v", Database: "tuned", PoolSize: 30, MinPoolSize: 5, HasMinPoolSize: true},
+			{Name: "v", Database: "tuned", PoolSize: 30, MinPoolSize: 5, HasMinPoolSize: true,
+				IdleTimeout: time.Second, HasIdleTimeout: true, ServerLifetime: 0, HasServerLifetime: true},
 		},
 	}
 	cases := []struct {
@@ -30,9 +31,11 @@ func TestLimitsFor(t *testing.T) {
 	}{
 		{"u", "plain", Limits{Size: 10, MinSize: 1, IdleTimeout: time.Minute, Lifetime: time.Hour}, true},
 		{"u", "tuned", Limits{Size: 20, MinSize: 0, IdleTimeout: time.Minute, Lifetime: time.Hour}, true},
-		{"v", "tuned", Limits{Size: 30, MinSize: 5, IdleTimeout: time.Minute, Lifetime: time.Hour}, true},
-		{"v", "plain", Limits{}, false},
-		{"w", "tuned", Limits{}, false},
+		{"v", "tuned", Limits{Size: 30, MinSize: 5, IdleTimeout: time.Second, Lifetime: 0}, true},
+		// no entry (a passthrough user): the database's and [general]'s
+		{"v", "plain", Limits{Size: 10, MinSize: 1, IdleTimeout: time.Minute, Lifetime: time.Hour}, true},
+		{"w", "tuned", Limits{Size: 20, MinSize: 0, IdleTimeout: time.Minute, Lifetime: time.Hour}, true},
+		{"u", "gone", Limits{}, false},
 	}
 	for _, c := range cases {
 		got, ok := LimitsFor(cfg, c.user, c.db)
