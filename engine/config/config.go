@@ -14,8 +14,7 @@ type General struct {
 	DefaultPoolSize, MinPoolSize int
 	PoolerMode                   Mode
 
-	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime         time.Duration
-	HealthcheckInterval, HealthcheckTimeout, BanTimeout, ShutdownTimeout time.Duration
+	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime, ShutdownTimeout time.Duration
 
 	AuthType                AuthType     // "scram" (default) | "md5" | "plain" | "trust"
 	PreparedStatements      PreparedMode // "disabled" | "extended" (default) | "full"
@@ -73,7 +72,8 @@ type Database struct {
 	Host         string
 	Port         int
 	DatabaseName string // name on the server; defaults to Name
-	Role         string // "primary" (default) | "replica"
+	Role         string // "primary" (default) | "replica" | "auto"
+	Shard        int    // PgDog's shard number: a name with a shard above 0 is a sharded database, not served
 
 	User, Password string // server-side overrides, optional
 

@@ -18,28 +18,13 @@ import (
 func Load(configPath, usersPath string) (*Config, error) {
 	c := &collector{}
 	cfg := &Config{ConfigPath: configPath, UsersPath: usersPath, General: defaultGeneral()}
-
 	cf, ctop := c.readFile(configPath)
 	var uf *fileTables
 	var utop map[string]any
 	if usersPath != "" {
 		uf, utop = c.readFile(usersPath)
 	}
-
-	sections := c.splitConfig(cf, ctop)
-	src := c.decodeGeneral(cf, sections.general, &cfg.General)
-	c.applyEnv(&cfg.General, src)
-	c.checkGeneral(&cfg.General, src)
-
-	for i, t := range sections.databases {
-		cfg.Databases = append(cfg.Databases, c.decodeDatabase(cf, i, t))
-	}
-	for i, t := range sections.mirroring {
-		cfg.Mirrors = append(cfg.Mirrors, c.decodeMirror(cf, i, t, &cfg.General))
-	}
-	cfg.Admin = c.decodeAdmin(cf, sections.admin)
-	adminFile := cf
-
+	adminFile := c.decodeConfig(cfg, cf, ctop)
 	users, uadmin := c.splitUsers(uf, utop)
 	for i, t := range users {
 		cfg.Users = append(cfg.Users, c.decodeUser(uf, i, t))
@@ -48,8 +33,30 @@ func Load(configPath, usersPath string) (*Config, error) {
 		cfg.Admin = c.decodeAdmin(uf, uadmin)
 		adminFile = uf
 	}
-
 	c.checkReferences(cfg, cf, uf, adminFile)
+	return c.finish(cfg)
+}
+
+// decodeConfig reads pgdog.toml's sections into cfg, [general] with its
+// environment overrides, and returns the file [admin] came from.
+func (c *collector) decodeConfig(cfg *Config, cf *fileTables, ctop map[string]any) *fileTables {
+	sections := c.splitConfig(cf, ctop)
+	src := c.decodeGeneral(cf, sections.general, &cfg.General)
+	c.applyEnv(&cfg.General, src)
+	c.checkGeneral(&cfg.General, src)
+	for i, t := range sections.databases {
+		cfg.Databases = append(cfg.Databases, c.decodeDatabase(cf, i, t))
+	}
+	for i, t := range sections.mirroring {
+		cfg.Mirrors = append(cfg.Mirrors, c.decodeMirror(cf, i, t, &cfg.General))
+	}
+	cfg.Admin = c.decodeAdmin(cf, sections.admin)
+	return cf
+}
+
+// finish fills the admin password and returns cfg with its warnings, or
+// every problem found.
+func (c *collector) finish(cfg *Config) (*Config, error) {
 	if len(c.problems) > 0 {
 		sortByPlace(c.problems)
 		return nil, &Error{Problems: c.problems}
@@ -107,7 +114,7 @@ func (c *collector) splitConfig(f *fileTables, top map[string]any) configSection
 		case "mirroring":
 			s.mirroring = c.tableArray(f, k, top[k])
 		default:
-			c.otherTopKey(f, k, pgdogOnlySections)
+			c.otherTopKey(f, k, top[k], pgdogOnlySections)
 		}
 	}
 	return s
@@ -124,23 +131,26 @@ func (c *collector) splitUsers(f *fileTables, top map[string]any) ([]map[string]
 		case "admin":
 			admin = c.table(f, k, top[k])
 		default:
-			c.otherTopKey(f, k, nil)
+			c.otherTopKey(f, k, top[k], nil)
 		}
 	}
 	return users, admin
 }
 
-// otherTopKey warns about a known PgDog-only section or reports an unknown key.
-func (c *collector) otherTopKey(f *fileTables, k string, pgdogOnly map[string]bool) {
+// otherTopKey warns about a known PgDog-only section, whose keys are
+// checked, or reports an unknown key.
+func (c *collector) otherTopKey(f *fileTables, k string, v any, pgdogOnly map[string]pgdogSection) {
 	s := f.at(k, "")
 	if s.line == 0 {
 		s.line = f.lines[k+"[1]"]
 	}
-	if pgdogOnly[k] {
-		c.warnPgDogOnly(f.name, s.line, k, k)
+	sec, ok := pgdogOnly[k]
+	if !ok {
+		c.add(s.problem("unknown key"))
 		return
 	}
-	c.add(s.problem("unknown key"))
+	c.checkSectionKeys(f, k, v, sec)
+	c.warnPgDogOnly(f.name, s.line, k, sec.instead)
 }
 
 // table checks that v is a TOML table.
