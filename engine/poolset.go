@@ -55,9 +55,9 @@ func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
 		k := poolKey{pc.user, pc.database}
 		p := reuse[k]
 		if p == nil {
-			secret, err := auth.ParseSecret(pc.user, pc.password)
+			secret, err := poolSecret(pc)
 			if err != nil {
-				return nil, fmt.Errorf("cannot read the password of user %q: %w", pc.user, err)
+				return nil, err
 			}
 			if pc.serverPassword == pc.password && secret.Kind() == "scram" {
 				e.log.Warn("user's password is a SCRAM verifier: set server_password so pgdogd can log in to PostgreSQL", "user", pc.user, "database", pc.database)
@@ -71,6 +71,20 @@ func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
 	}
 	ps.wireMirrors(cfg, fresh)
 	return ps, nil
+}
+
+// poolSecret reads the password clients of a pool log in with. A user
+// without one gets the zero Secret: its clients are refused, unless
+// auth_type is trust (config.Load warns about such users).
+func poolSecret(pc poolConfig) (auth.Secret, error) {
+	if pc.password == "" {
+		return auth.Secret{}, nil
+	}
+	secret, err := auth.ParseSecret(pc.user, pc.password)
+	if err != nil {
+		return auth.Secret{}, fmt.Errorf("cannot read the password of user %q: %w", pc.user, err)
+	}
+	return secret, nil
 }
 
 // resolvePool resolves one users.toml entry into a pool's settings.

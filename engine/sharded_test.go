@@ -4,6 +4,7 @@ package engine
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 	"github.com/pgdogd/pgdogd/engine/config"
 )
 
-// pgdogConfig has a plain database "db" (pool u@db) and a sharded database
-// "big" with a user of its own.
+// pgdogConfig has a plain database "db" (pool u@db, and nopw@db whose user
+// has no password) and a sharded database "big" with a user of its own.
 func pgdogConfig(auth config.AuthType) *config.Config {
 	return &config.Config{
 		General: config.General{Workers: 1, DefaultPoolSize: 2, PoolerMode: config.ModeTransaction, AuthType: auth,
@@ -24,6 +25,7 @@ func pgdogConfig(auth config.AuthType) *config.Config {
 		},
 		Users: []config.User{
 			{Name: "u", Database: "db", Password: md5Password},
+			{Name: "nopw", Database: "db"},
 			{Name: "u", Database: "big", Password: md5Password},
 		},
 		Admin: config.Admin{Name: "admin", User: "admin", Password: md5Password},
@@ -48,5 +50,28 @@ func TestShardedDatabaseRefused(t *testing.T) {
 	h.addServer()
 	if cl, _ := h.connect(); cl.pool == nil || cl.pool.cfg.database != "db" {
 		t.Fatal("the plain database is not served")
+	}
+}
+
+// TestUserWithoutPassword: a user without a password does not stop the
+// start; under trust its clients log in, under md5 they are refused.
+func TestUserWithoutPassword(t *testing.T) {
+	h := harnessFor(t, pgdogConfig(config.AuthTrust), nil)
+	h.addServer()
+	cc := h.newConn()
+	h.e.OnOpen(cc)
+	h.send(cc, startupOf("nopw", "db"))
+	if got := cc.take(); fatalCode(t, got) != "" || cc.isClosed() {
+		t.Fatalf("under trust the user is refused: %q", got)
+	}
+
+	h = harnessFor(t, pgdogConfig(config.AuthMD5), nil)
+	cc = h.newConn()
+	h.e.OnOpen(cc)
+	h.send(cc, startupOf("nopw", "db"))
+	ask := cc.take()
+	h.send(cc, md5Reply(t, ask))
+	if got := cc.take(); fatalCode(t, got) != codec.CodeInvalidPassword || !strings.Contains(string(got), "nopw") {
+		t.Fatalf("under md5 the user without a password got %q, want FATAL 28P01", got)
 	}
 }

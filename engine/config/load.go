@@ -34,7 +34,7 @@ func Load(configPath, usersPath string) (*Config, error) {
 		adminFile = uf
 	}
 	c.checkReferences(cfg, cf, uf, adminFile)
-	return c.finish(cfg)
+	return c.finish(cfg, uf, adminFile)
 }
 
 // decodeConfig reads pgdog.toml's sections into cfg, [general] with its
@@ -54,15 +54,20 @@ func (c *collector) decodeConfig(cfg *Config, cf *fileTables, ctop map[string]an
 	return cf
 }
 
-// finish fills the admin password and returns cfg with its warnings, or
-// every problem found.
-func (c *collector) finish(cfg *Config) (*Config, error) {
+// finish checks the passwords as the start reads them, fills the admin
+// password, and returns cfg with its warnings, or every problem found.
+func (c *collector) finish(cfg *Config, uf, adminFile *fileTables) (*Config, error) {
+	if uf != nil && uf.parsed {
+		c.checkPasswords(cfg, uf)
+	}
+	fromEnv := cfg.Admin.Password == ""
+	if err := fillAdminPassword(&cfg.Admin); err != nil {
+		return nil, err
+	}
+	c.checkAdminPassword(&cfg.Admin, adminFile, fromEnv && !cfg.Admin.PasswordGenerated)
 	if len(c.problems) > 0 {
 		sortByPlace(c.problems)
 		return nil, &Error{Problems: c.problems}
-	}
-	if err := fillAdminPassword(&cfg.Admin); err != nil {
-		return nil, err
 	}
 	cfg.Warnings = c.warningTexts()
 	return cfg, nil

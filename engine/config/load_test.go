@@ -187,6 +187,8 @@ func TestProblems(t *testing.T) {
 			baseUsers, "pgdog.toml", "query_parsers[2].levl", 8, "unknown key"},
 		{"PgDog section of the wrong type", "tcp = 5\n" + baseDB, baseUsers,
 			"pgdog.toml", "tcp", 1, "expected a table or an array of tables, got integer 5"},
+		{"malformed SCRAM verifier", baseDB, "[[users]]\nname = \"a\"\ndatabase = \"prod\"\npassword = \"SCRAM-SHA-256$x\"\n",
+			"users.toml", "users[1].password", 4, ""},
 		{"unknown user database", baseDB, "[[users]]\nname = \"a\"\ndatabase = \"nope\"\n",
 			"users.toml", "users[1].database", 3, `database "nope" is not a [[databases]] entry of pgdog.toml`},
 		{"duplicate user", baseDB, baseUsers + baseUsers,
