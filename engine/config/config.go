@@ -123,6 +123,7 @@ type Config struct {
 	Users     []User
 
 	ConfigPath, UsersPath string
+	Sources               Sources // what else Load read; Reload reads it again
 
 	// Warnings has one line per PgDog setting that pgdogd accepts but ignores, e.g.
 	// "pgdog.toml:12: key general.query_parser is a PgDog setting pgdogd does not implement; ignored".

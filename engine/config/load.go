@@ -16,8 +16,13 @@ import (
 // and returns every problem at once as an *Error. users.toml's [admin], when
 // present, replaces pgdog.toml's, as in PgDog. An empty usersPath means no users.
 func Load(configPath, usersPath string) (*Config, error) {
+	return LoadFrom(configPath, usersPath, Sources{})
+}
+
+// LoadFrom is Load with the command line's sources too (see Sources).
+func LoadFrom(configPath, usersPath string, s Sources) (*Config, error) {
 	c := &collector{}
-	cfg := &Config{ConfigPath: configPath, UsersPath: usersPath, General: defaultGeneral()}
+	cfg := &Config{ConfigPath: configPath, UsersPath: usersPath, Sources: s, General: defaultGeneral()}
 	cf, ctop := c.readFile(configPath)
 	var uf *fileTables
 	var utop map[string]any
@@ -37,12 +42,18 @@ func Load(configPath, usersPath string) (*Config, error) {
 	return c.finish(cfg, uf, adminFile)
 }
 
+// Reload loads the configuration again from where c was loaded.
+func (c *Config) Reload() (*Config, error) {
+	return LoadFrom(c.ConfigPath, c.UsersPath, c.Sources)
+}
+
 // decodeConfig reads pgdog.toml's sections into cfg, [general] with its
-// environment overrides, and returns the file [admin] came from.
+// environment and command-line overrides, and returns the file [admin] came from.
 func (c *collector) decodeConfig(cfg *Config, cf *fileTables, ctop map[string]any) *fileTables {
 	sections := c.splitConfig(cf, ctop)
 	src := c.decodeGeneral(cf, sections.general, &cfg.General)
 	c.applyEnv(&cfg.General, src)
+	c.applyOverrides(&cfg.General, src, cfg.Sources.Overrides)
 	c.checkGeneral(&cfg.General, src)
 	for i, t := range sections.databases {
 		cfg.Databases = append(cfg.Databases, c.decodeDatabase(cf, i, t))
@@ -73,7 +84,7 @@ func (c *collector) finish(cfg *Config, uf, adminFile *fileTables) (*Config, err
 	return cfg, nil
 }
 
-// readFile reads and parses one TOML file. On failure it records a problem and
+// readFile reads one TOML file, expands its ${VAR} references and parses it. On failure it records a problem and
 // returns the file with empty tables, so that the other file is still checked.
 func (c *collector) readFile(path string) (*fileTables, map[string]any) {
 	f := &fileTables{name: filepath.Base(path), lines: keyLines{}}
@@ -82,7 +93,7 @@ func (c *collector) readFile(path string) (*fileTables, map[string]any) {
 		c.add(Problem{File: f.name, Msg: "cannot read file: " + err.Error()})
 		return f, nil
 	}
-	text := string(data)
+	text := expandEnv(string(data))
 	f.lines = scanKeyLines(text)
 	top := map[string]any{}
 	if _, err := toml.Decode(text, &top); err != nil {
