@@ -55,7 +55,7 @@ var pgdogSchema = map[string][]string{
 		"pool_size_primary", "pool_size_replica", "min_pool_size_primary", "min_pool_size_replica",
 		"idle_timeout_primary", "idle_timeout_replica",
 		"tls_verify", "tls_server_ca_certificate", "tls_server_certificate", "tls_server_private_key"},
-	"mirroring":  {"source_db", "destination_db", "queue_length", "queue_depth", "exposure", "level"},
+	"mirroring":  {"source_db", "destination_db", "queue_length", "exposure", "level"},
 	"admin":      {"name", "user", "password"},
 	"users.toml": {"admin", "users"},
 	"users": {"identity", "tls_client_certificate_required", "name", "database", "databases", "all_databases",
