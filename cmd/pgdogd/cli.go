@@ -15,6 +15,7 @@ type options struct {
 	configPath, usersPath string
 	logLevel, cpuProfile  string
 	version               bool
+	databaseURLs          []string          // PgDog's --database-url, repeated
 	command               string            // "run" (also when none is given) or "configcheck"
 	overrides             map[string]string // [general] keys set by run's flags
 }
@@ -94,6 +95,12 @@ func newFlagSet(o *options, run bool, stderr io.Writer) *flag.FlagSet {
 	}
 	for _, name := range []string{"u", "users"} {
 		fs.StringVar(&o.usersPath, name, o.usersPath, "path to users.toml")
+	}
+	for _, name := range []string{"d", "database-url", "database_url"} {
+		fs.Func(name, "a postgres:// URL replacing the files' databases and users (repeatable)", func(s string) error {
+			o.databaseURLs = append(o.databaseURLs, s)
+			return nil
+		})
 	}
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "log level: debug, info, warn, error")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write a CPU profile to this file until exit")

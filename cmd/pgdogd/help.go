@@ -20,6 +20,8 @@ Usage:
 Options (before or after the command):
   -c, --config PATH      pgdog.toml (default "pgdog.toml")
   -u, --users PATH       users.toml (default "users.toml")
+  -d, --database-url URL a postgres://user:password@host:port/database?pool_size=10 URL; repeated,
+                         the URLs replace the files' [[databases]] and [[users]] (the files may be absent)
       --log-level LEVEL  debug, info, warn or error (default "info")
       --cpuprofile FILE  write a CPU profile to FILE until exit
   -V, --version          print the version and exit
@@ -35,6 +37,8 @@ Environment:
                               it wins over the file (PgDog's own spellings are read too:
                               PGDOG_CLIENT_LOG_TIMEOUT for client_login_timeout)
   PGDOG_ADMIN_PASSWORD        the admin password, when [admin] sets none
+  PGDOG_DATABASE_URL_1, _2, ...  database URLs, as --database-url, when it is not given; with
+  PGDOG_MIRRORING_1, _2, ...     mirrors, e.g. "source_db=prod&destination_db=copy&exposure=0.5"
   ${VAR}, ${VAR:-fallback}    in pgdog.toml and users.toml: replaced by the variable (or the
                               fallback) before the file is parsed; $${VAR} is a literal ${VAR}
 

@@ -37,7 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	cfg, err := config.LoadFrom(o.configPath, o.usersPath, config.Sources{Overrides: o.overrides})
+	cfg, err := config.LoadFrom(o.configPath, o.usersPath, config.Sources{Overrides: o.overrides, DatabaseURLs: o.databaseURLs})
 	if err != nil {
 		fmt.Fprintf(stderr, "pgdogd: configuration has errors:\n%v\n", err)
 		return 1

@@ -69,7 +69,8 @@ func TestHelp(t *testing.T) {
 		}
 		for _, want := range []string{"-c, --config PATH", "-u, --users PATH", "configcheck", "run options",
 			"-p, --pool-size N", "-m, --min-pool-size N", "-s, --session-mode BOOL", "PGDOG_<KEY>",
-			"PGDOG_ADMIN_PASSWORD", "${VAR:-fallback}", "-V, --version", "schema-sync"} {
+			"PGDOG_ADMIN_PASSWORD", "${VAR:-fallback}", "-V, --version", "schema-sync", "-d, --database-url URL",
+			"PGDOG_DATABASE_URL_1", "PGDOG_MIRRORING_1"} {
 			if !strings.Contains(strings.ToLower(out), strings.ToLower(want)) {
 				t.Errorf("%s: help lacks %q:\n%s", arg, want, out)
 			}
@@ -101,6 +102,24 @@ func TestFlagSpellings(t *testing.T) {
 		code, out, errOut := runArgs(t, args...)
 		if code != 0 || !strings.Contains(out, "# config: "+cp) || !strings.Contains(out, "# users:  "+up) {
 			t.Errorf("%q: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
+		}
+	}
+}
+
+// TestDatabaseURLOption: PgDog's -d / --database-url give the databases and
+// users; the files may then be absent.
+func TestDatabaseURLOption(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	code, out, errOut := runArgs(t, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"),
+		"-d", "postgres://bob:pw@127.0.0.1:5999/app", "--database-url=postgres://h/app2?pool_size=4", "configcheck")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{`name = "app"`, `port = 5999`, `name = "app2"`, `host = "h"`, "pool_size = 4",
+		`name = "bob"`, `database = "app2"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("configcheck output lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -4,6 +4,7 @@ package config
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -23,11 +24,12 @@ func Load(configPath, usersPath string) (*Config, error) {
 func LoadFrom(configPath, usersPath string, s Sources) (*Config, error) {
 	c := &collector{}
 	cfg := &Config{ConfigPath: configPath, UsersPath: usersPath, Sources: s, General: defaultGeneral()}
-	cf, ctop := c.readFile(configPath)
+	urls := urlsOf(s)
+	cf, ctop := c.readFile(configPath, len(urls.urls) > 0)
 	var uf *fileTables
 	var utop map[string]any
 	if usersPath != "" {
-		uf, utop = c.readFile(usersPath)
+		uf, utop = c.readFile(usersPath, len(urls.urls) > 0)
 	}
 	adminFile := c.decodeConfig(cfg, cf, ctop)
 	users, uadmin := c.splitUsers(uf, utop)
@@ -37,6 +39,10 @@ func LoadFrom(configPath, usersPath string, s Sources) (*Config, error) {
 	if uadmin != nil {
 		cfg.Admin = c.decodeAdmin(uf, uadmin)
 		adminFile = uf
+	}
+	if len(urls.urls) > 0 {
+		cf = c.applyURLs(cfg, urls)
+		uf = cf
 	}
 	c.checkReferences(cfg, cf, uf, adminFile)
 	return c.finish(cfg, uf, adminFile)
@@ -85,10 +91,15 @@ func (c *collector) finish(cfg *Config, uf, adminFile *fileTables) (*Config, err
 }
 
 // readFile reads one TOML file, expands its ${VAR} references and parses it. On failure it records a problem and
-// returns the file with empty tables, so that the other file is still checked.
-func (c *collector) readFile(path string) (*fileTables, map[string]any) {
+// returns the file with empty tables, so that the other file is still checked. A missing optional file (when
+// database URLs give the databases) is a warning, as in PgDog.
+func (c *collector) readFile(path string, optional bool) (*fileTables, map[string]any) {
 	f := &fileTables{name: filepath.Base(path), lines: keyLines{}}
 	data, err := os.ReadFile(path)
+	if optional && errors.Is(err, fs.ErrNotExist) {
+		c.warn(f.name, 0, "", "cannot read file, PgDog's defaults apply: "+err.Error())
+		return f, nil
+	}
 	if err != nil {
 		c.add(Problem{File: f.name, Msg: "cannot read file: " + err.Error()})
 		return f, nil

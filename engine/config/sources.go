@@ -18,6 +18,10 @@ type Sources struct {
 	// value, read as a PGDOG_<KEY> variable is. They win over the
 	// environment and the file.
 	Overrides map[string]string
+	// DatabaseURLs are PgDog's --database-url: postgres:// URLs that replace
+	// the files' databases and users (urls.go). Without them, the
+	// environment's PGDOG_DATABASE_URL_<n> do.
+	DatabaseURLs []string
 }
 
 // applyOverrides sets the [general] keys the command line gives.
