@@ -40,6 +40,10 @@ shard = 0
 			t.Errorf("Sharded(%q) = %v, want %v", name, got, want)
 		}
 	}
+	var printed strings.Builder
+	if err := cfg.Print(&printed); err != nil || strings.Count(printed.String(), "shard = 1\n") != 2 {
+		t.Errorf("configcheck does not show the shards (%v):\n%s", err, printed.String())
+	}
 	want := []string{`pgdog.toml:7: database "big" is sharded (2 shards); pgdogd does not shard: ` +
 		`its clients are refused (FATAL 0A000), other databases are served`}
 	if !slices.Equal(cfg.Warnings, want) {
