@@ -17,28 +17,33 @@ type poolKey struct{ user, database string }
 
 // poolSet is immutable once built; a reload builds a new one.
 type poolSet struct {
-	byKey map[poolKey]*pool
-	dbs   map[string]bool
-	list  []*pool
+	byKey   map[poolKey]*pool
+	dbs     map[string]bool
+	sharded map[string]bool // sharded databases: configured, but refused (pgdogd does not shard)
+	list    []*pool
 }
 
 // buildPools makes one pool per users.toml entry. With old set, a pool
 // whose settings (apart from its limits) and mirrors did not change is the
 // old *pool itself, servers included, with its limits updated by the caller.
 func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
-	ps := &poolSet{byKey: map[poolKey]*pool{}, dbs: map[string]bool{}}
+	ps := &poolSet{byKey: map[poolKey]*pool{}, dbs: map[string]bool{}, sharded: map[string]bool{}}
 	for _, d := range cfg.Databases {
 		ps.dbs[d.Name] = true
+		ps.sharded[d.Name] = cfg.Sharded(d.Name)
 	}
 	users := e.poolUsers(cfg)
-	configs := make([]poolConfig, len(users))
+	var configs []poolConfig
 	reuse := map[poolKey]*pool{}
 	for i := range users {
+		if ps.sharded[users[i].Database] {
+			continue // no pool: its clients are refused
+		}
 		pc, err := resolvePool(e, cfg, &users[i])
 		if err != nil {
 			return nil, err
 		}
-		configs[i] = pc
+		configs = append(configs, pc)
 		if old != nil {
 			if op := old.get(pc.user, pc.database); op != nil && sameIdentity(op.cfg, pc) {
 				reuse[poolKey{pc.user, pc.database}] = op
@@ -47,13 +52,13 @@ func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
 	}
 	dropChangedMirrors(cfg, reuse)
 	var fresh []*pool
-	for i, pc := range configs {
+	for _, pc := range configs {
 		k := poolKey{pc.user, pc.database}
 		p := reuse[k]
 		if p == nil {
 			secrets, err := auth.ParseSecrets(pc.user, pc.passwords.list())
 			if err != nil {
-				return nil, fmt.Errorf("cannot read the passwords of user %q: %w", users[i].Name, err)
+				return nil, fmt.Errorf("cannot read the passwords of user %q: %w", pc.user, err)
 			}
 			p = newPool(e, pc)
 			p.secrets = secrets

@@ -92,7 +92,7 @@ func (e *Engine) Reload() error {
 	e.cfgMu.Lock()
 	defer e.cfgMu.Unlock()
 	old := e.cfg.Load()
-	cfg, err := config.Load(old.ConfigPath, old.UsersPath)
+	cfg, err := old.Reload()
 	if err != nil {
 		e.log.Error("reload refused: configuration has errors", "err", err)
 		return fmt.Errorf("reload refused, configuration unchanged: %w", err)

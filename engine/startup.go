@@ -119,6 +119,10 @@ func (cl *client) startup(st *codec.Startup) gnet.Action {
 		return cl.startAdmin()
 	}
 	ps := cl.e.pools.Load()
+	if ps.sharded[cl.database] {
+		cl.fatal(codec.CodeFeatureNotSupported, fmt.Sprintf("database %q is sharded; pgdogd does not shard", cl.database))
+		return gnet.None
+	}
 	if !ps.hasDatabase(cl.database) {
 		cl.fatal(codec.CodeInvalidCatalog, fmt.Sprintf("database %q does not exist", cl.database))
 		return gnet.None

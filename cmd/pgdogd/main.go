@@ -2,47 +2,42 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/pprof"
-	"syscall"
 
 	"github.com/pgdogd/pgdogd/engine"
-	"github.com/pgdogd/pgdogd/engine/admin"
 	"github.com/pgdogd/pgdogd/engine/config"
-	"github.com/pgdogd/pgdogd/engine/metrics"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run runs the command line args and returns the exit code: 0, 1 when the
+// configuration or the pooler fails, 2 for a command line it cannot run.
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pgdogd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("c", "pgdog.toml", "path to pgdog.toml")
-	usersPath := fs.String("u", "users.toml", "path to users.toml")
-	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pgdogd [-c pgdog.toml] [-u users.toml] [configcheck]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	o, err := parseArgs(args, stdout, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
 		return 2
+	case o.version:
+		fmt.Fprintf(stdout, "pgdogd %s\n", engine.Version)
+		return 0
 	}
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
-		fmt.Fprintf(stderr, "pgdogd: bad -log-level %q\n", *level)
+	if err := lvl.UnmarshalText([]byte(o.logLevel)); err != nil {
+		fmt.Fprintf(stderr, "pgdogd: bad --log-level %q\n", o.logLevel)
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	cfg, err := config.Load(*cfgPath, *usersPath)
+	cfg, err := config.LoadFrom(o.configPath, o.usersPath, config.Sources{Overrides: o.overrides, DatabaseURLs: o.databaseURLs})
 	if err != nil {
 		fmt.Fprintf(stderr, "pgdogd: configuration has errors:\n%v\n", err)
 		return 1
@@ -50,77 +45,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	switch fs.Arg(0) {
-	case "configcheck":
-		if err := cfg.Print(stdout); err != nil {
-			fmt.Fprintf(stderr, "pgdogd: %v\n", err)
-			return 1
-		}
-		return 0
-	case "":
-	default:
-		fmt.Fprintf(stderr, "pgdogd: unknown command %q\n", fs.Arg(0))
-		return 2
+	if o.command == "configcheck" {
+		return configcheck(cfg, log, stdout, stderr)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintf(stderr, "pgdogd: cannot create CPU profile: %v\n", err)
-			return 1
-		}
-		defer func() { _ = f.Close() }()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(stderr, "pgdogd: cannot start CPU profile: %v\n", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
-	}
-	return serve(cfg, log)
-}
-
-// serve runs the engine until SIGINT or SIGTERM, then shuts it down gracefully.
-func serve(cfg *config.Config, log *slog.Logger) int {
-	e, err := engine.New(cfg, log)
+	stopProfile, err := startProfile(o.cpuProfile)
 	if err != nil {
-		log.Error("cannot start", "err", err)
+		fmt.Fprintf(stderr, "pgdogd: %v\n", err)
 		return 1
 	}
-	con := admin.New(e.Snapshot(), e.Control())
-	e.SetConsole(con)
-	stop := make(chan struct{})
-	defer close(stop)
-	go con.Sample(stop)
-	if g := cfg.General; g.OpenmetricsPort > 0 {
-		ms, err := metrics.Start(e.MetricsSnapshot(), g.OpenmetricsHost, g.OpenmetricsPort, g.OpenmetricsNamespace, log)
-		if err != nil {
-			log.Error("cannot start", "err", err)
-			return 1
-		}
-		defer ms.Stop()
+	defer stopProfile()
+	return serveConfig(cfg, log)
+}
+
+// configcheck builds the engine as the start does, without serving, so that
+// a configuration it accepts also starts; then prints the configuration.
+func configcheck(cfg *config.Config, log *slog.Logger, stdout, stderr io.Writer) int {
+	if _, err := engine.New(cfg, log); err != nil {
+		fmt.Fprintf(stderr, "pgdogd: configuration cannot start: %v\n", err)
+		return 1
 	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	done := make(chan error, 1)
-	go func() { done <- e.Run() }()
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				log.Error("stopped", "err", err)
-				return 1
-			}
-			return 0
-		case sig := <-sigs:
-			if sig == syscall.SIGHUP {
-				_ = e.Reload() // errors are logged
-				continue
-			}
-			log.Info("signal received", "signal", sig.String())
-			go func() {
-				if err := e.Shutdown(context.Background()); err != nil {
-					log.Warn("shutdown", "err", err)
-				}
-			}()
-		}
+	if err := cfg.Print(stdout); err != nil {
+		fmt.Fprintf(stderr, "pgdogd: %v\n", err)
+		return 1
 	}
+	return 0
+}
+
+// startProfile starts a CPU profile into path, when given, and returns what stops it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cannot start CPU profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }

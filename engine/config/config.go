@@ -14,8 +14,7 @@ type General struct {
 	DefaultPoolSize, MinPoolSize int
 	PoolerMode                   Mode
 
-	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime         time.Duration
-	HealthcheckInterval, HealthcheckTimeout, BanTimeout, ShutdownTimeout time.Duration
+	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime, ShutdownTimeout time.Duration
 
 	AuthType AuthType // "scram" (default) | "md5" | "plain" | "trust"
 	// PassthroughAuth is PgDog's passthrough_auth: "disabled" (default),
@@ -97,7 +96,8 @@ type Database struct {
 	Host         string
 	Port         int
 	DatabaseName string // name on the server; defaults to Name
-	Role         string // "primary" (default) | "replica"
+	Role         string // "primary" (default) | "replica" | "auto"
+	Shard        int    // PgDog's shard number: a name with a shard above 0 is a sharded database, not served
 
 	User, Password string // server-side overrides, optional
 
@@ -185,6 +185,7 @@ type Config struct {
 	Users     []User
 
 	ConfigPath, UsersPath string
+	Sources               Sources // what else Load read; Reload reads it again
 
 	// Warnings has one line per PgDog setting that pgdogd accepts but ignores, e.g.
 	// "pgdog.toml:12: key general.query_parser is a PgDog setting pgdogd does not implement; ignored".

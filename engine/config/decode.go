@@ -65,8 +65,10 @@ func (c *collector) warningTexts() []string {
 
 func (c *collector) add(p Problem) { c.problems = append(c.problems, p) }
 
-// warnPgDogOnly records one warning per file and generic key (entry index dropped).
-func (c *collector) warnPgDogOnly(file string, line int, key, generic string) {
+// warnPgDogOnly records one warning per file and generic key (the entry index
+// dropped, e.g. "databases.shard"), at the line of its first use, saying
+// what pgdogd does instead.
+func (c *collector) warnPgDogOnly(file string, line int, generic, instead string) {
 	if c.warned == nil {
 		c.warned = map[string]bool{}
 	}
@@ -74,12 +76,16 @@ func (c *collector) warnPgDogOnly(file string, line int, key, generic string) {
 		return
 	}
 	c.warned[file+"\x00"+generic] = true
+	c.warn(file, line, generic, fmt.Sprintf("key %s is a PgDog setting pgdogd does not implement; %s", generic, instead))
+}
+
+// warn records a warning about the configuration, prefixed by its place.
+func (c *collector) warn(file string, line int, key, msg string) {
 	at := file
 	if line > 0 {
 		at += ":" + strconv.Itoa(line)
 	}
-	c.warnings = append(c.warnings, Problem{File: file, Line: line, Key: key,
-		Msg: fmt.Sprintf("%s: key %s is a PgDog setting pgdogd does not implement; ignored", at, key)})
+	c.warnings = append(c.warnings, Problem{File: file, Line: line, Key: key, Msg: at + ": " + msg})
 }
 
 // fileTables is one decoded file with the line of every key.
@@ -106,7 +112,7 @@ func (f *fileTables) at(path, key string) source {
 // decodeTable fills fields from table t found at path. Keys in pgdogOnly get a
 // warning, other unknown keys a problem. It returns the keys it decoded.
 func (c *collector) decodeTable(f *fileTables, path, generic string, t map[string]any,
-	fields []field, pgdogOnly map[string]bool) map[string]bool {
+	fields []field, pgdogOnly ignoredKeys) map[string]bool {
 	byKey := make(map[string]any, len(fields))
 	for _, fl := range fields {
 		byKey[fl.key] = fl.ptr
@@ -122,13 +128,22 @@ func (c *collector) decodeTable(f *fileTables, path, generic string, t map[strin
 				continue
 			}
 			present[k] = true
-		case pgdogOnly[k]:
-			c.warnPgDogOnly(f.name, src.line, src.key, generic+"."+k)
+		case pgdogOnly[k] != "":
+			c.warnPgDogOnly(f.name, src.line, generic+"."+k, pgdogOnly[k])
 		default:
 			c.add(src.problem("unknown key"))
 		}
 	}
 	return present
+}
+
+// alias reports an entry giving both a key and its other name, and counts
+// the other name as the key.
+func (c *collector) alias(f *fileTables, path string, present map[string]bool, key, other string) {
+	if present[key] && present[other] {
+		c.add(f.at(path, other).problem(fmt.Sprintf("is another name of %s; give only one of them", key)))
+	}
+	present[key] = present[key] || present[other]
 }
 
 func sortedKeys(t map[string]any) []string {

@@ -45,10 +45,11 @@ func (c *collector) decodeDatabase(f *fileTables, i int, t map[string]any) Datab
 		{"name", &d.Name}, {"host", &d.Host}, {"port", &d.Port},
 		{"database_name", &d.DatabaseName}, {"role", &d.Role},
 		{"user", &d.User}, {"password", &d.Password},
-		{"pool_size", &d.PoolSize}, {"min_pool_size", &d.MinPoolSize},
-		{"pooler_mode", &d.PoolerMode},
+		{"pool_size", &d.PoolSize}, {"max_pool_size", &d.PoolSize}, {"min_pool_size", &d.MinPoolSize},
+		{"pooler_mode", &d.PoolerMode}, {"shard", &d.Shard},
 	}, pgdogOnlyDatabase)
 	c.requireKeys(f, path, present, "name", "host")
+	c.alias(f, path, present, "pool_size", "max_pool_size")
 	if present["name"] && d.Name == "" {
 		c.add(f.at(path, "name").problem("must not be empty"))
 	}

@@ -46,6 +46,7 @@ const (
 const (
 	RolePrimary = "primary"
 	RoleReplica = "replica"
+	RoleAuto    = "auto" // PgDog detects the role; pgdogd serves it like a replica, or as the only entry
 )
 
 // The values each enumeration accepts, PgDog's default first, as checks for
@@ -55,7 +56,7 @@ var (
 	authTypes          = oneOf(AuthScram, AuthMD5, AuthPlain, AuthTrust)
 	preparedStatements = oneOf(PreparedExtended, PreparedDisabled, PreparedFull)
 	mirrorLevels       = oneOf(MirrorAll, MirrorDML, MirrorDDL)
-	roles              = oneOf(RolePrimary, RoleReplica)
+	roles              = oneOf(RolePrimary, RoleReplica, RoleAuto)
 	tlsVerifyModes     = mustBeOneOf("disabled", "prefer", "verify_ca", "verify_full")
 	passthroughModes   = oneOf("disabled", "enabled", "enabled_plain", "enabled_allow_change", "enabled_plain_allow_change")
 )

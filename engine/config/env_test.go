@@ -70,7 +70,7 @@ func TestEnvPgDogOnlyWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "environment: key PGDOG_DRY_RUN is a PgDog setting pgdogd does not implement; ignored"
+	want := "environment: key PGDOG_DRY_RUN is a PgDog setting pgdogd does not implement; " + insteadParser
 	if len(cfg.Warnings) != 1 || cfg.Warnings[0] != want {
 		t.Errorf("warnings = %q", cfg.Warnings)
 	}

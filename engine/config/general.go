@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -51,6 +52,24 @@ func generalFields(g *General) []field {
 // EnvName is the environment variable that overrides a [general] key.
 func EnvName(key string) string { return "PGDOG_" + strings.ToUpper(key) }
 
+// pgdogEnvNames are the variables PgDog reads for a [general] key under
+// another name than PGDOG_<KEY>; pgdogd reads them too, after PGDOG_<KEY>.
+var pgdogEnvNames = map[string]string{
+	"client_login_timeout": "PGDOG_CLIENT_LOG_TIMEOUT",
+	"reload_schema_on_ddl": "PGDOG_SCHEMA_RELOAD_ON_DDL",
+}
+
+// lookupEnv returns the variable set for key, if any: PGDOG_<KEY> first,
+// then PgDog's other name for it. An empty variable counts as unset.
+func lookupEnv(key string) (name, value string, ok bool) {
+	for _, n := range []string{EnvName(key), pgdogEnvNames[key]} {
+		if v := os.Getenv(n); n != "" && v != "" {
+			return n, v, true
+		}
+	}
+	return "", "", false
+}
+
 // decodeGeneral reads [general] (t may be nil) into g and returns where each key came from.
 func (c *collector) decodeGeneral(f *fileTables, t map[string]any, g *General) map[string]source {
 	src := map[string]source{}
@@ -78,20 +97,21 @@ func (c *collector) decodeGeneral(f *fileTables, t map[string]any, g *General) m
 	return src
 }
 
-// applyEnv overrides [general] keys from PGDOG_<KEY> variables; an empty
-// variable counts as unset. Unlike PgDog, where the file wins over the
-// environment, a variable here overrides the file. PgDog-only keys get a
-// warning; aliases are not read from the environment.
+// applyEnv overrides [general] keys from PGDOG_<KEY> variables (and PgDog's
+// other names, pgdogEnvNames); an empty variable counts as unset. Unlike
+// PgDog, where the file wins over the environment, a variable here
+// overrides the file. PgDog-only keys get a warning; aliases are not read
+// from the environment.
 func (c *collector) applyEnv(g *General, src map[string]source) {
-	var ignored []string
+	ignored := map[string]string{} // variable -> what pgdogd does instead
 	for _, k := range generalKeys {
-		v, ok := os.LookupEnv(EnvName(k.name))
+		name, v, ok := lookupEnv(k.name)
 		switch {
-		case !ok || v == "":
+		case !ok:
 		case k.v == nil:
-			ignored = append(ignored, k.name)
+			ignored[name] = k.instead
 		default:
-			s := source{file: EnvironmentFile, key: EnvName(k.name)}
+			s := source{file: EnvironmentFile, key: name}
 			if err := assignString(k.v.ptr(g), v); err != nil {
 				c.add(s.problem(err.Error()))
 				continue
@@ -99,9 +119,8 @@ func (c *collector) applyEnv(g *General, src map[string]source) {
 			src[k.name] = s
 		}
 	}
-	slices.Sort(ignored)
-	for _, k := range ignored {
-		c.warnPgDogOnly(EnvironmentFile, 0, EnvName(k), "env."+k)
+	for _, name := range slices.Sorted(maps.Keys(ignored)) {
+		c.warnPgDogOnly(EnvironmentFile, 0, name, ignored[name])
 	}
 }
 

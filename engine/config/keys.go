@@ -15,6 +15,7 @@ type keyDef struct {
 	runtime bool   // admin SET may change it
 	restart bool   // a change needs a restart: RELOAD keeps the running value, with a warning
 	v       value  // nil for a PgDog key pgdogd does not implement (accepted with a warning)
+	instead string // for a key pgdogd does not implement: what it does instead, ending the warning
 }
 
 // declaration is a spec of any type, ready to join the registry.
@@ -29,11 +30,12 @@ func implemented(ds ...declaration) []keyDef {
 	return out
 }
 
-// pgdogOnly declares PgDog keys that pgdogd accepts, with a warning, and ignores.
-func pgdogOnly(names ...string) []keyDef {
+// pgdogOnly declares PgDog keys that pgdogd accepts, with a warning saying
+// what it does instead, and ignores.
+func pgdogOnly(instead string, names ...string) []keyDef {
 	out := make([]keyDef, len(names))
 	for i, n := range names {
-		out[i] = keyDef{name: n}
+		out[i] = keyDef{name: n, instead: instead}
 	}
 	return out
 }
@@ -57,9 +59,6 @@ var generalKeys = slices.Concat(implemented(
 		settable(milliseconds(0)),
 	millis("server_lifetime", func(g *General) *time.Duration { return &g.ServerLifetime }, 24*time.Hour).
 		settable(milliseconds(0)),
-	millis("healthcheck_interval", func(g *General) *time.Duration { return &g.HealthcheckInterval }, 30*time.Second),
-	millis("healthcheck_timeout", func(g *General) *time.Duration { return &g.HealthcheckTimeout }, 5*time.Second),
-	millis("ban_timeout", func(g *General) *time.Duration { return &g.BanTimeout }, 300*time.Second),
 	millis("shutdown_timeout", func(g *General) *time.Duration { return &g.ShutdownTimeout }, 60*time.Second).
 		settable(milliseconds(0)),
 	text("auth_type", func(g *General) *AuthType { return &g.AuthType }, AuthScram).check(authTypes),
@@ -99,36 +98,53 @@ var generalKeys = slices.Concat(implemented(
 		check(atLeastBytes(1)).settable(wholeNumber(1, 1<<40)),
 	integer("max_message_size", func(g *General) *int { return &g.MaxMessageSize }, DefaultMaxMessageSize).
 		check(atLeastBytes(minMaxMessageSize)).needsRestart(),
-), pgdogOnly(
-	"listen_backlog", "background_workers",
-	"idle_healthcheck_interval", "idle_healthcheck_delay", "healthcheck_port",
-	"require_healthcheck_on_discovery", "ban_replica_lag", "ban_replica_lag_bytes",
-	"rollback_timeout", "query_timeout", "load_balancing_strategy", "read_write_strategy", "read_write_split",
-	"read_after_write_ms", "primary_functions", "route_unknown_functions_to_primary",
-	"shutdown_termination_timeout", "broadcast_address", "broadcast_port",
-	"query_log", "query_log_stdout", "log_min_duration_parse", "log_query_sample_length",
-	"query_size_limit", "query_size_limit_action",
-	"query_parser_enabled", "query_parser", "regex_parser_limit", "query_parser_engine",
-	"prepared_statements_ttl", "prepared_statements_ttl_jitter", "query_cache_limit",
-	"passthrough_auth_debounce_delay", "connect_attempts", "connect_attempt_delay",
-	"dry_run", "server_lifetime_jitter",
-	"cross_shard_disabled", "cross_shard_backend", "dns_ttl", "pub_sub_channel_size",
-	"log_format", "log_level", "log_connections", "log_disconnections",
-	"log_dedup_window", "log_dedup_threshold",
-	"two_phase_commit", "two_phase_commit_auto", "two_phase_commit_wal_dir",
-	"two_phase_commit_wal_segment_size", "two_phase_commit_wal_fsync_interval",
-	"two_phase_commit_wal_checkpoint_interval", "expanded_explain", "stats_period",
-	"connection_recovery", "client_connection_recovery",
-	"lsn_check_interval", "lsn_check_timeout", "lsn_check_delay",
-	"unique_id_min", "unique_id_function", "system_catalogs", "omnisharded_sticky",
-	"resharding_copy_format", "sharding_lookup_cache_size", "sharding_lookup_timeout",
-	"resharding_parallel_copies", "resharding_copy_retry_max_attempts",
-	"resharding_copy_retry_min_delay", "resharding_replication_retry_max_attempts",
-	"resharding_replication_retry_min_delay", "reload_schema_on_ddl", "load_schema",
-	"canonicalize_type_information", "cutover_traffic_stop_threshold",
-	"cutover_replication_lag_threshold", "cutover_last_transaction_delay",
-	"cutover_timeout", "cutover_timeout_action", "cutover_save_config",
-))
+),
+	pgdogOnly(insteadHealthchecks, "healthcheck_interval", "healthcheck_timeout", "idle_healthcheck_interval",
+		"idle_healthcheck_delay", "require_healthcheck_on_discovery", "ban_timeout"),
+	pgdogOnly("ignored: pgdogd has no HTTP health check; probe its port or the admin database", "healthcheck_port"),
+	pgdogOnly("ignored: pgdogd listens with the system's default backlog", "listen_backlog"),
+	pgdogOnly("ignored: pgdogd runs its workers event loops and no background pool", "background_workers"),
+	pgdogOnly(insteadReplicas, "ban_replica_lag", "ban_replica_lag_bytes", "load_balancing_strategy",
+		"read_write_strategy", "read_write_split", "read_after_write_ms", "primary_functions",
+		"route_unknown_functions_to_primary", "lsn_check_interval", "lsn_check_timeout", "lsn_check_delay"),
+	pgdogOnly("ignored: a server left inside a transaction is closed, not rolled back", "rollback_timeout"),
+	pgdogOnly("ignored: no query timeout; set statement_timeout on the server", "query_timeout"),
+	pgdogOnly("ignored: when shutdown_timeout ends pgdogd closes every connection", "shutdown_termination_timeout"),
+	pgdogOnly("ignored: pgdogd instances do not discover each other", "broadcast_address", "broadcast_port"),
+	pgdogOnly(insteadLogging, "query_log", "query_log_stdout", "log_min_duration_parse", "log_query_sample_length",
+		"log_format", "log_level", "log_connections", "log_disconnections", "log_dedup_window",
+		"log_dedup_threshold"),
+	pgdogOnly("ignored: max_message_size bounds every client message (64 MiB by default)",
+		"query_size_limit", "query_size_limit_action"),
+	pgdogOnly(insteadParser, "query_parser_enabled", "query_parser", "regex_parser_limit", "query_parser_engine",
+		"query_cache_limit", "dry_run"),
+	pgdogOnly("ignored: a prepared statement stays on a server until prepared_statements_limit evicts it",
+		"prepared_statements_ttl", "prepared_statements_ttl_jitter"),
+	pgdogOnly("ignored: a failed passthrough check is not remembered; each client's password is checked when it logs in",
+		"passthrough_auth_debounce_delay"),
+	pgdogOnly(insteadClientAuth, "sts_server_id"),
+	pgdogOnly("ignored: pgdogd makes one connection attempt, within connect_timeout",
+		"connect_attempts", "connect_attempt_delay"),
+	pgdogOnly(insteadJitter, "server_lifetime_jitter"),
+	pgdogOnly("ignored: host names are resolved again at each server connection", "dns_ttl"),
+	pgdogOnly("ignored: LISTEN keeps the client on its server (pin_session_state) instead of PgDog's pub/sub",
+		"pub_sub_channel_size"),
+	pgdogOnly("ignored: statistics are kept on pgdogd's own period", "stats_period"),
+	pgdogOnly("ignored: a server left mid-transaction by its client is closed; a pool error ends the client",
+		"connection_recovery", "client_connection_recovery"),
+	pgdogOnly(insteadSharding, "cross_shard_disabled", "cross_shard_backend",
+		"two_phase_commit", "two_phase_commit_auto", "two_phase_commit_wal_dir",
+		"two_phase_commit_wal_segment_size", "two_phase_commit_wal_fsync_interval",
+		"two_phase_commit_wal_checkpoint_interval", "expanded_explain",
+		"unique_id_min", "unique_id_function", "system_catalogs", "omnisharded_sticky",
+		"resharding_copy_format", "sharding_lookup_cache_size", "sharding_lookup_timeout",
+		"resharding_parallel_copies", "resharding_copy_retry_max_attempts",
+		"resharding_copy_retry_min_delay", "resharding_replication_retry_max_attempts",
+		"resharding_replication_retry_min_delay", "reload_schema_on_ddl", "load_schema",
+		"canonicalize_type_information", "cutover_traffic_stop_threshold",
+		"cutover_replication_lag_threshold", "cutover_last_transaction_delay",
+		"cutover_timeout", "cutover_timeout_action", "cutover_save_config"),
+)
 
 // generalByName finds a key of the registry by its name (not its alias).
 var generalByName = func() map[string]*keyDef {
@@ -139,12 +155,12 @@ var generalByName = func() map[string]*keyDef {
 	return m
 }()
 
-// pgdogOnlyGeneral are the names of the [general] keys pgdogd does not implement.
-var pgdogOnlyGeneral = func() map[string]bool {
-	m := map[string]bool{}
+// pgdogOnlyGeneral are the [general] keys pgdogd does not implement, with what it does instead.
+var pgdogOnlyGeneral = func() ignoredKeys {
+	m := ignoredKeys{}
 	for _, k := range generalKeys {
 		if k.v == nil {
-			m[k.name] = true
+			m[k.name] = k.instead
 		}
 	}
 	return m

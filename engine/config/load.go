@@ -4,6 +4,7 @@ package config
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -16,31 +17,21 @@ import (
 // and returns every problem at once as an *Error. users.toml's [admin], when
 // present, replaces pgdog.toml's, as in PgDog. An empty usersPath means no users.
 func Load(configPath, usersPath string) (*Config, error) {
-	c := &collector{}
-	cfg := &Config{ConfigPath: configPath, UsersPath: usersPath, General: defaultGeneral()}
+	return LoadFrom(configPath, usersPath, Sources{})
+}
 
-	cf, ctop := c.readFile(configPath)
+// LoadFrom is Load with the command line's sources too (see Sources).
+func LoadFrom(configPath, usersPath string, s Sources) (*Config, error) {
+	c := &collector{}
+	cfg := &Config{ConfigPath: configPath, UsersPath: usersPath, Sources: s, General: defaultGeneral()}
+	urls := urlsOf(s)
+	cf, ctop := c.readFile(configPath, len(urls.urls) > 0)
 	var uf *fileTables
 	var utop map[string]any
 	if usersPath != "" {
-		uf, utop = c.readFile(usersPath)
+		uf, utop = c.readFile(usersPath, len(urls.urls) > 0)
 	}
-
-	sections := c.splitConfig(cf, ctop)
-	src := c.decodeGeneral(cf, sections.general, &cfg.General)
-	c.applyEnv(&cfg.General, src)
-	c.checkGeneral(&cfg.General, src)
-	c.warnPassthroughOff(cf, &cfg.General)
-
-	for i, t := range sections.databases {
-		cfg.Databases = append(cfg.Databases, c.decodeDatabase(cf, i, t))
-	}
-	for i, t := range sections.mirroring {
-		cfg.Mirrors = append(cfg.Mirrors, c.decodeMirror(cf, i, t, &cfg.General))
-	}
-	cfg.Admin = c.decodeAdmin(cf, sections.admin)
-	adminFile := cf
-
+	adminFile := c.decodeConfig(cfg, cf, ctop)
 	users, uadmin := c.splitUsers(uf, utop)
 	entries := make([]userEntry, len(users))
 	for i, t := range users {
@@ -54,29 +45,70 @@ func Load(configPath, usersPath string) (*Config, error) {
 		cfg.Admin = c.decodeAdmin(uf, uadmin)
 		adminFile = uf
 	}
-
+	if len(urls.urls) > 0 {
+		cf = c.applyURLs(cfg, urls)
+		uf = cf
+	}
 	c.checkReferences(cfg, cf, uf, adminFile)
+	return c.finish(cfg, uf, adminFile)
+}
+
+// Reload loads the configuration again from where c was loaded.
+func (c *Config) Reload() (*Config, error) {
+	return LoadFrom(c.ConfigPath, c.UsersPath, c.Sources)
+}
+
+// decodeConfig reads pgdog.toml's sections into cfg, [general] with its
+// environment and command-line overrides, and returns the file [admin] came from.
+func (c *collector) decodeConfig(cfg *Config, cf *fileTables, ctop map[string]any) *fileTables {
+	sections := c.splitConfig(cf, ctop)
+	src := c.decodeGeneral(cf, sections.general, &cfg.General)
+	c.applyEnv(&cfg.General, src)
+	c.applyOverrides(&cfg.General, src, cfg.Sources.Overrides)
+	c.checkGeneral(&cfg.General, src)
+	c.warnPassthroughOff(cf, &cfg.General)
+	for i, t := range sections.databases {
+		cfg.Databases = append(cfg.Databases, c.decodeDatabase(cf, i, t))
+	}
+	for i, t := range sections.mirroring {
+		cfg.Mirrors = append(cfg.Mirrors, c.decodeMirror(cf, i, t, &cfg.General))
+	}
+	cfg.Admin = c.decodeAdmin(cf, sections.admin)
+	return cf
+}
+
+// finish fills the admin password and checks it as the start reads it (the
+// users' passwords are checked as they are decoded), and returns cfg with
+// its warnings, or every problem found.
+func (c *collector) finish(cfg *Config, uf, adminFile *fileTables) (*Config, error) {
+	fromEnv := cfg.Admin.Password == ""
+	if err := fillAdminPassword(&cfg.Admin); err != nil {
+		return nil, err
+	}
+	c.checkAdminPassword(&cfg.Admin, adminFile, fromEnv && !cfg.Admin.PasswordGenerated)
 	if len(c.problems) > 0 {
 		sortByPlace(c.problems)
 		return nil, &Error{Problems: c.problems}
-	}
-	if err := fillAdminPassword(&cfg.Admin); err != nil {
-		return nil, err
 	}
 	cfg.Warnings = c.warningTexts()
 	return cfg, nil
 }
 
-// readFile reads and parses one TOML file. On failure it records a problem and
-// returns the file with empty tables, so that the other file is still checked.
-func (c *collector) readFile(path string) (*fileTables, map[string]any) {
+// readFile reads one TOML file, expands its ${VAR} references and parses it. On failure it records a problem and
+// returns the file with empty tables, so that the other file is still checked. A missing optional file (when
+// database URLs give the databases) is a warning, as in PgDog.
+func (c *collector) readFile(path string, optional bool) (*fileTables, map[string]any) {
 	f := &fileTables{name: filepath.Base(path), lines: keyLines{}}
 	data, err := os.ReadFile(path)
+	if optional && errors.Is(err, fs.ErrNotExist) {
+		c.warn(f.name, 0, "", "cannot read file, PgDog's defaults apply: "+err.Error())
+		return f, nil
+	}
 	if err != nil {
 		c.add(Problem{File: f.name, Msg: "cannot read file: " + err.Error()})
 		return f, nil
 	}
-	text := string(data)
+	text := expandEnv(string(data))
 	f.lines = scanKeyLines(text)
 	top := map[string]any{}
 	if _, err := toml.Decode(text, &top); err != nil {
@@ -113,7 +145,7 @@ func (c *collector) splitConfig(f *fileTables, top map[string]any) configSection
 		case "mirroring":
 			s.mirroring = c.tableArray(f, k, top[k])
 		default:
-			c.otherTopKey(f, k, pgdogOnlySections)
+			c.otherTopKey(f, k, top[k], pgdogOnlySections)
 		}
 	}
 	return s
@@ -130,23 +162,26 @@ func (c *collector) splitUsers(f *fileTables, top map[string]any) ([]map[string]
 		case "admin":
 			admin = c.table(f, k, top[k])
 		default:
-			c.otherTopKey(f, k, nil)
+			c.otherTopKey(f, k, top[k], nil)
 		}
 	}
 	return users, admin
 }
 
-// otherTopKey warns about a known PgDog-only section or reports an unknown key.
-func (c *collector) otherTopKey(f *fileTables, k string, pgdogOnly map[string]bool) {
+// otherTopKey warns about a known PgDog-only section, whose keys are
+// checked, or reports an unknown key.
+func (c *collector) otherTopKey(f *fileTables, k string, v any, pgdogOnly map[string]pgdogSection) {
 	s := f.at(k, "")
 	if s.line == 0 {
 		s.line = f.lines[k+"[1]"]
 	}
-	if pgdogOnly[k] {
-		c.warnPgDogOnly(f.name, s.line, k, k)
+	sec, ok := pgdogOnly[k]
+	if !ok {
+		c.add(s.problem("unknown key"))
 		return
 	}
-	c.add(s.problem("unknown key"))
+	c.checkSectionKeys(f, k, v, sec)
+	c.warnPgDogOnly(f.name, s.line, k, sec.instead)
 }
 
 // table checks that v is a TOML table.

@@ -4,6 +4,7 @@ package config
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,7 @@ func TestDefaults(t *testing.T) {
 	want := General{
 		Host: "0.0.0.0", Port: 6432, Workers: 2, DefaultPoolSize: 10, MinPoolSize: 1,
 		PoolerMode: ModeTransaction, CheckoutTimeout: 5 * time.Second, ConnectTimeout: 5 * time.Second,
-		IdleTimeout: time.Minute, ServerLifetime: 24 * time.Hour, HealthcheckInterval: 30 * time.Second,
-		HealthcheckTimeout: 5 * time.Second, BanTimeout: 5 * time.Minute, ShutdownTimeout: time.Minute,
+		IdleTimeout: time.Minute, ServerLifetime: 24 * time.Hour, ShutdownTimeout: time.Minute,
 		AuthType: "scram", PassthroughAuth: "disabled", PreparedStatements: "extended", PreparedStatementsLimit: math.MaxInt64,
 		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20, MirrorTimeout: 30 * time.Second,
 		PinSessionState: true, TLSVerify: "prefer", ClientLoginTimeout: time.Minute, MirrorMemoryLimit: 256 << 20,
@@ -178,14 +178,22 @@ func TestProblems(t *testing.T) {
 			"pgdog.toml", "general.idle_timeout", 2, "must not be negative, got -1"},
 		{"user pool size zero", baseDB, baseUsers + "pool_size = 0\n",
 			"users.toml", "users[1].pool_size", 6, "must be at least 1, got 0"},
-		{"bad role", baseDB + "role = \"auto\"\n", baseUsers,
-			"pgdog.toml", "databases[1].role", 5, `"auto" is not one of primary, replica`},
+		{"bad role", baseDB + "role = \"leader\"\n", baseUsers,
+			"pgdog.toml", "databases[1].role", 5, `"leader" is not one of primary, replica, auto`},
+		{"pool size and its alias", baseDB + "pool_size = 3\nmax_pool_size = 4\n", baseUsers,
+			"pgdog.toml", "databases[1].max_pool_size", 6, "is another name of pool_size; give only one of them"},
+		{"unknown key of a PgDog section", baseDB + "[tcp]\nkeepalive = true\nkeepalivee = 1\n", baseUsers,
+			"pgdog.toml", "tcp.keepalivee", 7, "unknown key"},
+		{"unknown key of a PgDog array", baseDB + "[[query_parsers]]\ndatabase = \"prod\"\n[[query_parsers]]\nlevl = 1\n",
+			baseUsers, "pgdog.toml", "query_parsers[2].levl", 8, "unknown key"},
+		{"PgDog section of the wrong type", "tcp = 5\n" + baseDB, baseUsers,
+			"pgdog.toml", "tcp", 1, "expected a table or an array of tables, got integer 5"},
+		{"malformed SCRAM verifier", baseDB, "[[users]]\nname = \"a\"\ndatabase = \"prod\"\npassword = \"SCRAM-SHA-256$x\"\n",
+			"users.toml", "users[1].password", 4, ""},
 		{"unknown user database", baseDB, "[[users]]\nname = \"a\"\ndatabase = \"nope\"\n",
 			"users.toml", "users[1].database", 3, `database "nope" is not a [[databases]] entry of pgdog.toml`},
 		{"duplicate user", baseDB, baseUsers + baseUsers,
 			"users.toml", "users[2].name", 8, `user "alice" for database "prod" is already defined in users[1]`},
-		{"two primaries", baseDB + "\n[[databases]]\nname = \"prod\"\nhost = \"other\"\n", baseUsers,
-			"pgdog.toml", "databases[2].role", 6, `database "prod" already has a primary in databases[1]; pgdogd does not implement sharding`},
 		{"tls half", "[general]\ntls_certificate = \"c\"\n" + baseDB, baseUsers,
 			"pgdog.toml", "general.tls_certificate", 2, "tls_certificate and tls_private_key must be given together"},
 		{"syntax", baseDB + "port = = 1\n", baseUsers,
@@ -232,12 +240,13 @@ dry_run = true
 name = "prod"
 host = "h"
 shard = 0
+statement_timeout = 10
 
 [[databases]]
 name = "prod"
 host = "r"
 role = "replica"
-shard = 0
+statement_timeout = 20
 
 [[sharded_tables]]
 database = "prod"
@@ -251,24 +260,17 @@ column = "tenant"
 keepalive = true
 `, baseUsers+"server_lifetime_jitter = 100\n")
 	want := []string{
-		"pgdog.toml:3: key general.query_parser is a PgDog setting pgdogd does not implement; ignored",
-		"pgdog.toml:4: key general.dry_run is a PgDog setting pgdogd does not implement; ignored",
-		"pgdog.toml:9: key databases[1].shard is a PgDog setting pgdogd does not implement; ignored",
-		"pgdog.toml:17: key sharded_tables is a PgDog setting pgdogd does not implement; ignored",
-		"pgdog.toml:25: key tcp is a PgDog setting pgdogd does not implement; ignored",
-		"users.toml:6: key users[1].server_lifetime_jitter is a PgDog setting pgdogd does not implement; ignored",
+		"pgdog.toml:3: key general.query_parser is a PgDog setting pgdogd does not implement; " + insteadParser,
+		"pgdog.toml:4: key general.dry_run is a PgDog setting pgdogd does not implement; " + insteadParser,
+		`pgdog.toml:7: database "prod": databases[2] (replica at r:5432) is not served; ` +
+			"pgdogd sends every query to databases[1] at h:5432 (replicas and load balancing are not implemented)",
+		"pgdog.toml:10: key databases.statement_timeout is a PgDog setting pgdogd does not implement; " + insteadServerSet,
+		"pgdog.toml:18: key sharded_tables is a PgDog setting pgdogd does not implement; " + insteadSharding,
+		"pgdog.toml:26: key tcp is a PgDog setting pgdogd does not implement; ignored: connections keep Go's default TCP keepalive",
+		"users.toml:6: key users.server_lifetime_jitter is a PgDog setting pgdogd does not implement; " + insteadJitter,
 	}
-	got := map[string]int{}
-	for _, w := range cfg.Warnings {
-		got[w]++
-	}
-	for _, w := range want {
-		if got[w] != 1 {
-			t.Errorf("warning %q seen %d times; all warnings:\n%s", w, got[w], strings.Join(cfg.Warnings, "\n"))
-		}
-	}
-	if len(cfg.Warnings) != len(want) {
-		t.Errorf("got %d warnings, want %d:\n%s", len(cfg.Warnings), len(want), strings.Join(cfg.Warnings, "\n"))
+	if !slices.Equal(cfg.Warnings, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(cfg.Warnings, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -91,6 +91,9 @@ func printDatabase(p *printer, d Database) {
 	p.num("port", d.Port)
 	p.str("database_name", d.DatabaseName)
 	p.str("role", d.Role)
+	if d.Shard > 0 {
+		p.num("shard", d.Shard)
+	}
 	if d.User != "" {
 		p.str("user", d.User)
 	}

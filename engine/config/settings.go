@@ -41,7 +41,10 @@ func RuntimeKeys() []string {
 
 // PgDogOnly reports whether key is a PgDog [general] key that pgdogd
 // accepts and ignores (the registry's keys it does not implement).
-func PgDogOnly(key string) bool { return pgdogOnlyGeneral[key] }
+func PgDogOnly(key string) bool {
+	_, ok := pgdogOnlyGeneral[key]
+	return ok
+}
 
 // ErrNotSettable is wrapped by SetGeneral's error for a key admin SET cannot change.
 var ErrNotSettable = errors.New("unknown or read-only setting")

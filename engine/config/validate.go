@@ -14,7 +14,7 @@ func (c *collector) checkReferences(cfg *Config, cf, uf, adminFile *fileTables) 
 	if !cf.parsed {
 		return
 	}
-	c.checkDatabases(cfg, cf)
+	c.warnDatabases(cfg, cf)
 	if uf != nil && uf.parsed {
 		c.checkUsers(cfg, uf)
 	}
@@ -22,40 +22,6 @@ func (c *collector) checkReferences(cfg *Config, cf, uf, adminFile *fileTables) 
 	if _, ok := cfg.Database(cfg.Admin.Name); ok && adminFile != nil {
 		c.add(adminFile.at("admin", "name").problem(fmt.Sprintf(
 			"admin database %q has the name of a [[databases]] entry", cfg.Admin.Name)))
-	}
-}
-
-// checkDatabases reports a second primary for one name (pgdogd does not shard)
-// and entries repeating the same name, role, host and port.
-func (c *collector) checkDatabases(cfg *Config, f *fileTables) {
-	type ident struct {
-		name, role, host string
-		port             int
-	}
-	primary := map[string]int{}
-	seen := map[ident]int{}
-	for i, d := range cfg.Databases {
-		if d.Name == "" {
-			continue
-		}
-		path := entryPath("databases", i)
-		id := ident{d.Name, d.Role, d.Host, d.Port}
-		if j, dup := seen[id]; dup {
-			c.add(f.at(path, "name").problem(fmt.Sprintf(
-				"repeats %s (same name, role, host and port)", entryPath("databases", j))))
-			continue
-		}
-		seen[id] = i
-		if d.Role != RolePrimary {
-			continue
-		}
-		if j, dup := primary[d.Name]; dup {
-			c.add(f.at(path, "role").problem(fmt.Sprintf(
-				"database %q already has a primary in %s; pgdogd does not implement sharding",
-				d.Name, entryPath("databases", j))))
-			continue
-		}
-		primary[d.Name] = i
 	}
 }
 
@@ -101,7 +67,7 @@ func (c *collector) checkMirrors(cfg *Config, f *fileTables) {
 		}
 		okSrc := c.mirrorEnd(cfg, f, path, "source_db", m.SourceDB)
 		okDst := c.mirrorEnd(cfg, f, path, "destination_db", m.DestinationDB)
-		if !okSrc || !okDst {
+		if !okSrc || !okDst || c.shardedMirror(cfg, f, path, m) {
 			continue
 		}
 		if m.SourceDB == m.DestinationDB {
@@ -125,6 +91,19 @@ func (c *collector) checkMirrors(cfg *Config, f *fileTables) {
 			}
 		}
 	}
+}
+
+// shardedMirror warns about a mirror with a sharded end, which replays
+// nothing since a sharded database is not served, and reports whether it has one.
+func (c *collector) shardedMirror(cfg *Config, f *fileTables, path string, m Mirror) bool {
+	for _, db := range []string{m.SourceDB, m.DestinationDB} {
+		if cfg.Sharded(db) {
+			c.warn(f.name, f.at(path, "").line, path, fmt.Sprintf(
+				"mirror %s -> %s does nothing: database %q is sharded and not served", m.SourceDB, m.DestinationDB, db))
+			return true
+		}
+	}
+	return false
 }
 
 // mirrorEnd checks that one end of a mirror names a database.
