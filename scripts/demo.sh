@@ -173,11 +173,11 @@ run_workload() {
 	((rc == 0)) || die "pgbench through pgdogd failed (exit $rc): $(grep -m 2 -iE 'error|abort' "$OUT/pgbench.log")"
 }
 
-# drain waits (at most 10 s) until no mirrored transaction is queued.
+# drain waits (at most 10 s) until no mirrored transaction is queued (SHOW MIRRORS's 7th column, queue_length, as PgDog orders them).
 drain() {
 	local i q
 	for ((i = 0; i < 50; i++)); do
-		q=$(admin "SHOW MIRRORS" | awk -F'|' '{ q += $8 } END { print q + 0 }')
+		q=$(admin "SHOW MIRRORS" | awk -F'|' '{ q += $7 } END { print q + 0 }')
 		[[ $q == 0 ]] && return 0
 		sleep 0.2
 	done

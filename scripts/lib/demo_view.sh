@@ -15,13 +15,19 @@ view_break() {
 
 # mirror_row prints SHOW MIRRORS summed over its rows as "total mirrored dropped errors queue
 # exposure-drops queue-full too-large unavailable source-failed level lag p50 p99" (lags of the last row).
+# SHOW MIRRORS' columns: PgDog's (database, user, total_count, mirrored_count, dropped_count,
+# error_count, queue_length), then destination, dropped_<reason> for each reason (exposure,
+# queue_full, too_large, mirror_unavailable, source_failed, level, memory), exposure,
+# queue_capacity, lag_ms, lag_p50_ms, lag_p99_ms.
 mirror_row() {
-	admin "SHOW MIRRORS" | awk -F'|' 'NF >= 19 {
-		for (i = 4; i <= 14; i++) s[i] += $i
-		lag = $17; p50 = $18; p99 = $19; n++
+	admin "SHOW MIRRORS" | awk -F'|' 'NF >= 20 {
+		for (i = 3; i <= 7; i++) s[i] += $i
+		for (i = 9; i <= 14; i++) s[i] += $i
+		lag = $18; p50 = $19; p99 = $20; n++
 	} END {
 		if (!n) exit 1
-		for (i = 4; i <= 14; i++) printf "%d ", s[i]
+		for (i = 3; i <= 7; i++) printf "%d ", s[i]
+		for (i = 9; i <= 14; i++) printf "%d ", s[i]
 		printf "%s %s %s\n", lag, p50, p99
 	}'
 }
