@@ -141,10 +141,12 @@ pgdogd_admin() {
 		-U admin -c "$2" admin
 }
 
-# mirror_counts prints "mirrored dropped errors queued" summed over SHOW MIRRORS of instance $1.
+# mirror_counts prints "mirrored dropped errors queued" summed over SHOW MIRRORS of instance $1
+# (PgDog's columns first: database, user, total_count, mirrored_count, dropped_count,
+# error_count, queue_length, then pgdogd's own).
 mirror_counts() {
 	pgdogd_admin "$1" "SHOW MIRRORS" 2>/dev/null |
-		awk -F'|' 'NF >= 8 { m += $5; d += $6; e += $7; q += $8; n++ }
+		awk -F'|' 'NF >= 8 { m += $4; d += $5; e += $6; q += $7; n++ }
 			END { if (n) printf "%d %d %d %d\n", m, d, e, q; else exit 1 }'
 }
 
