@@ -3,10 +3,8 @@
 package testsuite
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -16,17 +14,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/pgdogd/pgdogd/engine/enginetest"
 )
 
 // pgdogCol is one column PgDog's console sends: its name, type OID and type size.
-type pgdogCol struct {
-	Name string
-	OID  uint32
-	Size int16
-}
-
-// pgdogTypeOf are the types of engine/admin/testdata/pgdog_columns.txt.
-var pgdogTypeOf = map[string]pgdogCol{"text": {"", 25, -1}, "numeric": {"", 1700, -1}, "bigint": {"", 20, 8}, "bool": {"", 16, 1}}
+type pgdogCol = enginetest.PgDogColumn
 
 // pgdogTable reads engine/admin/testdata/pgdog_columns.txt, the columns transcribed from
 // PgDog: each command's columns, in order.
@@ -36,34 +29,11 @@ func pgdogTable(t *testing.T) map[string][]pgdogCol {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(root, "engine", "admin", "testdata", "pgdog_columns.txt"))
+	cols, err := enginetest.PgDogColumns(filepath.Join(root, "engine", "admin", "testdata", "pgdog_columns.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	out := map[string][]pgdogCol{}
-	cmd := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "" || strings.HasPrefix(line, "#"):
-		case strings.HasPrefix(line, "> "):
-			cmd = strings.TrimPrefix(line, "> ")
-		default:
-			name, typ, ok := strings.Cut(line, " ")
-			col, known := pgdogTypeOf[typ]
-			if !ok || !known || cmd == "" {
-				t.Fatalf("pgdog_columns.txt: bad line %q", line)
-			}
-			col.Name = name
-			out[cmd] = append(out[cmd], col)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return cols
 }
 
 // wantPgDog fails t unless the result's columns are PgDog's for cmd, with PgDog's type
@@ -93,7 +63,7 @@ func describeOver(ctx context.Context, conn *pgx.Conn, sql string) ([]pgdogCol, 
 	defer rows.Close()
 	var cols []pgdogCol
 	for _, fd := range rows.FieldDescriptions() {
-		cols = append(cols, pgdogCol{fd.Name, fd.DataTypeOID, fd.DataTypeSize})
+		cols = append(cols, pgdogCol{Name: fd.Name, OID: fd.DataTypeOID, Size: fd.DataTypeSize})
 	}
 	for rows.Next() {
 	}

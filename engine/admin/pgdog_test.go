@@ -3,10 +3,8 @@
 package admin
 
 import (
-	"bufio"
 	"bytes"
 	"io"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,46 +15,16 @@ import (
 )
 
 // pgdogColumn is one column of PgDog's answer: its name and its type OID and size.
-type pgdogColumn struct {
-	Name string
-	OID  uint32
-	Size int16
-}
-
-// pgdogTypes are the types of testdata/pgdog_columns.txt.
-var pgdogTypes = map[string]pgdogColumn{"text": {"", 25, -1}, "numeric": {"", 1700, -1}, "bigint": {"", 20, 8}, "bool": {"", 16, 1}}
+type pgdogColumn = enginetest.PgDogColumn
 
 // pgdogColumns reads testdata/pgdog_columns.txt: each command's columns, in order.
 func pgdogColumns(t *testing.T) map[string][]pgdogColumn {
 	t.Helper()
-	f, err := os.Open("testdata/pgdog_columns.txt")
+	cols, err := enginetest.PgDogColumns("testdata/pgdog_columns.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	out := map[string][]pgdogColumn{}
-	cmd := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "" || strings.HasPrefix(line, "#"):
-		case strings.HasPrefix(line, "> "):
-			cmd = strings.TrimPrefix(line, "> ")
-		default:
-			name, typ, ok := strings.Cut(line, " ")
-			col, known := pgdogTypes[typ]
-			if !ok || !known || cmd == "" {
-				t.Fatalf("pgdog_columns.txt: bad line %q", line)
-			}
-			col.Name = name
-			out[cmd] = append(out[cmd], col)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return cols
 }
 
 // describe runs query and returns the columns of its RowDescription as
@@ -74,7 +42,7 @@ func describe(t *testing.T, c *Console, query string) ([]pgdogColumn, []int) {
 		switch m := msg.(type) {
 		case *pgproto3.RowDescription:
 			for _, f := range m.Fields {
-				cols = append(cols, pgdogColumn{string(f.Name), f.DataTypeOID, f.DataTypeSize})
+				cols = append(cols, pgdogColumn{Name: string(f.Name), OID: f.DataTypeOID, Size: f.DataTypeSize})
 			}
 		case *pgproto3.DataRow:
 			widths = append(widths, len(m.Values))
