@@ -183,6 +183,10 @@ func (m *pgModel) statement(name string) (string, *pgError) {
 // query runs a simple Query: each statement in turn until one fails.
 func (m *pgModel) query(sql string) {
 	m.portal = nil
+	if m.ownQuery(sql) {
+		m.sent.Write(codec.AppendReadyForQuery(nil, m.tx))
+		return
+	}
 	stmts := statements(sql)
 	if len(stmts) == 0 {
 		m.reply(codec.MsgEmptyQueryResponse)
@@ -234,12 +238,29 @@ func validSQL(sql string) bool {
 	return false
 }
 
+// ownQuery answers pgdogd's own queries about the session, as PostgreSQL
+// does for a session with no settings and no state that pins: the settings
+// read back (statement_timeout at its default, no session settings) and the
+// pins query (0).
+func (m *pgModel) ownQuery(sql string) bool {
+	switch {
+	case sql == session.SettingsQuery:
+		m.reply(codec.MsgDataRow, []byte{0, 1, 0, 0, 0, 1}, []byte("0"))
+		m.reply(codec.MsgCommandComplete, cs("SELECT 1"))
+		m.reply(codec.MsgCommandComplete, cs("SET"))
+		m.reply(codec.MsgCommandComplete, cs("SELECT 0"))
+	case strings.Contains(sql, "pg_catalog.pg_listening_channels()"):
+		m.reply(codec.MsgCommandComplete, cs("SET"))
+		m.reply(codec.MsgDataRow, []byte{0, 1, 0, 0, 0, 1}, []byte("0"))
+		m.reply(codec.MsgCommandComplete, cs("SELECT 1"))
+	default:
+		return false
+	}
+	return true
+}
+
 // run executes one statement.
 func (m *pgModel) run(sql string, multi bool) *pgError {
-	if sql == session.SettingsQuery {
-		m.reply(codec.MsgCommandComplete, cs("SELECT 0")) // the model keeps no session settings
-		return nil
-	}
 	if m.failNext {
 		m.failNext = false
 		return &pgError{"XX000", "injected failure"}

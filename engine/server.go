@@ -50,14 +50,17 @@ type server struct {
 	created   time.Time
 	idleSince time.Time
 	migrating atomic.Bool
-	tainted   bool           // its settings are unknown (a settings query failed): closed, never pooled
-	loginDone bool           // the settings query of a client's login was answered in this read
-	session   session.Params // the session settings being read back (settingsQuery)
-	pins      uint8          // the kinds of session state it holds, as last asked (pinQuery)
-	swap      []byte         // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
-	pausedFd  int            // the socket while reads are paused for a slow client; -1 otherwise
-	resuming  bool           // the paused socket is being enrolled again
-	counts    ConnCounts
+	tainted   bool // its settings are unknown (a settings query failed): closed, never pooled
+	// readFailed: the query reading the session settings back failed; what
+	// it read is not the session's, so neither view takes it.
+	readFailed bool
+	loginDone  bool           // the settings query of a client's login was answered in this read
+	session    session.Params // the session settings being read back (settingsQuery)
+	pins       uint8          // the kinds of session state it holds, as last asked (pinQuery)
+	swap       []byte         // a reply readReply rewrote, to send in its place (valid until the loop's next use of scratch)
+	pausedFd   int            // the socket while reads are paused for a slow client; -1 otherwise
+	resuming   bool           // the paused socket is being enrolled again
+	counts     ConnCounts
 }
 
 // setState changes the server's state, refusing impossible moves.
@@ -70,7 +73,7 @@ func (s *server) setState(to serverState) {
 	case svActive:
 		ok = from == svIdle || from == svConnecting || from == svMigrating || from == svActive || from == svCanceling // active: handed from client to client
 	case svResetting:
-		ok = from == svActive
+		ok = from == svActive || from == svCanceling
 	case svCanceling:
 		ok = from == svActive || from == svResetting
 	case svMigrating:
@@ -171,7 +174,10 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 			// pgdogd's own request: the server may have been kept only for it,
 			// or a client's login waits for its settings query.
 			if l.answered == ptSnapshot {
-				s.settingsRead(cl)
+				if !s.readFailed {
+					s.settingsRead(cl)
+				}
+				s.readFailed = false
 			}
 			if !l.readsRows() {
 				l.rd.SetWhole(serverWhole)
@@ -311,6 +317,10 @@ func (s *server) giveBack() {
 		s.setState(svCanceling)
 		return
 	}
+	if (s.state == svActive || s.state == svCanceling) && s.params.Has("statement_timeout") {
+		s.resetTimeout()
+		return
+	}
 	if s.state == svResetting || s.state == svCanceling {
 		s.setState(svIdle)
 	}
@@ -322,6 +332,15 @@ func (s *server) giveBack() {
 func (s *server) ownError(frame []byte) {
 	if s.state == svResetting {
 		s.tainted = true // DISCARD ALL failed: what the last client left is still there
+	}
+	switch s.l.replying() {
+	case ptSnapshot, ptPins:
+		// Reading the session's settings or pinned state back failed (a
+		// statement_timeout the client set can cut it): what the server
+		// holds is unknown, so it is closed when it goes back, never given
+		// to another client with what this one left on it.
+		s.tainted = true
+		s.readFailed = s.l.replying() == ptSnapshot
 	}
 	if s.l.settingsReply() {
 		// The settings query failed as a whole: the server's settings are not
@@ -412,6 +431,26 @@ func (s *server) reset() {
 	_, _ = s.conn.Write(s.loop.scratch)
 	s.params = s.params.DropUnreported()
 	s.stmts.reset()
+}
+
+// resetTimeout takes the statement_timeout a client left on the server off
+// before the server goes back to the pool, as reset does with DISCARD ALL:
+// pgdogd's own queries for the next client (the sync of its settings) must
+// never run under a timeout another client chose, which could cut them and
+// let that client's requests run with this one's settings. If the RESET
+// itself fails, the server is closed (ownError taints it).
+func (s *server) resetTimeout() {
+	s.setState(svResetting)
+	s.l.sentOwn()
+	s.loop.scratch = codec.AppendQuery(s.loop.scratch[:0], "RESET statement_timeout")
+	_, _ = s.conn.Write(s.loop.scratch)
+	kept := s.params[:0]
+	for _, p := range s.params {
+		if p.Name != "statement_timeout" {
+			kept = append(kept, p)
+		}
+	}
+	s.params = kept
 }
 
 // migrate moves an idle server to loop to. It runs the move on the server's
