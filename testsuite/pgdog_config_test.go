@@ -129,20 +129,8 @@ func startProxyOnFiles(t *testing.T, port int, env []string, args ...string) *Pr
 	if err != nil {
 		t.Fatalf("pgdogd binary unavailable: %v", err)
 	}
-	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port}, Dir: t.TempDir(),
-		logs: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Dir = p.Dir
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("cannot start pgdogd: %v", err)
-	}
-	go func() { p.result = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { p.cleanup(t) })
-	if err := p.waitReady(10 * time.Second); err != nil {
-		t.Fatalf("pgdogd not ready: %v\nlog:\n%s", err, p.Logs())
-	}
+	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port}, Dir: t.TempDir()}
+	p.start(t, append([]string{bin}, args...), env)
 	return p
 }
 

@@ -165,11 +165,23 @@ func StartProxyWith(t testing.TB, cfg ProxyConfig, prefix []string, extra ...str
 		t.Fatal(err)
 	}
 	p := &Proxy{Endpoint: Endpoint{Host: "127.0.0.1", Port: port, SSLMode: sslMode}, Dir: dir,
-		MetricsPort: cfg.General.OpenmetricsPort, logs: &syncBuffer{}, done: make(chan struct{})}
+		MetricsPort: cfg.General.OpenmetricsPort}
 	argv := append(append([]string(nil), prefix...),
 		bin, "-c", filepath.Join(dir, "pgdog.toml"), "-u", filepath.Join(dir, "users.toml"))
+	p.start(t, argv, nil)
+	return p
+}
+
+// start runs argv in p.Dir with extra environment env, its output in p's
+// log, and waits until it accepts on p's port; it is stopped when t ends.
+func (p *Proxy) start(t testing.TB, argv, env []string) {
+	t.Helper()
+	p.logs, p.done = &syncBuffer{}, make(chan struct{})
 	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Dir = dir
+	p.cmd.Dir = p.Dir
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("cannot start pgdogd: %v", err)
@@ -179,7 +191,6 @@ func StartProxyWith(t testing.TB, cfg ProxyConfig, prefix []string, extra ...str
 	if err := p.waitReady(10 * time.Second); err != nil {
 		t.Fatalf("pgdogd not ready: %v\nlog:\n%s", err, p.Logs())
 	}
-	return p
 }
 
 // addGeneralLines inserts lines right after the [general] header of a pgdog.toml.
