@@ -27,6 +27,8 @@ type Control interface {
 	Set(key, value string) error
 	// Shutdown starts a graceful shutdown and returns at once.
 	Shutdown()
+	// ResetMirrorStats empties the comparison of mirrored statements.
+	ResetMirrorStats()
 }
 
 // Error is an error the engine reports to a console client with its SQLSTATE.
@@ -151,6 +153,8 @@ func (c control) Reload() error {
 func (c control) Set(key, value string) error { return c.e.Set(key, value) }
 
 // Shutdown starts the same graceful shutdown as SIGINT.
+func (c control) ResetMirrorStats() { c.e.insight.Reset() }
+
 func (c control) Shutdown() {
 	go func() {
 		if err := c.e.Shutdown(context.Background()); err != nil {

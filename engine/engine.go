@@ -22,6 +22,7 @@ import (
 	"github.com/pgdogd/pgdogd/engine/config"
 	"github.com/pgdogd/pgdogd/engine/mirroring"
 	"github.com/pgdogd/pgdogd/engine/prepared"
+	"github.com/pgdogd/pgdogd/mirror/insight"
 )
 
 // Engine is one running pgdogd: its listener, loops, pools and clients.
@@ -60,6 +61,7 @@ type Engine struct {
 	adminSecret auth.Secret
 	console     Console         // set by SetConsole
 	sessions    consoleSessions // console clients with a command running
+	insight     *insight.Table  // mirrored statements compared with their source
 }
 
 // New builds an Engine from a loaded configuration. Nothing listens yet.
@@ -88,6 +90,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		e.maxMsg = 64 << 20
 	}
 	e.clients.init()
+	e.insight = insight.NewTable(cfg.General.MirrorStatsQueries)
 	if len(cfg.Mirrors) > 0 {
 		mirroring.Apply(e.log, cfg) // logs the limit in force
 	}

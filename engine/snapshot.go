@@ -10,6 +10,7 @@ import (
 	"github.com/pgdogd/pgdogd/engine/config"
 	"github.com/pgdogd/pgdogd/engine/mirroring"
 	"github.com/pgdogd/pgdogd/engine/session"
+	"github.com/pgdogd/pgdogd/mirror/insight"
 )
 
 // Snapshot is what observers of the engine (the admin console, the metrics
@@ -46,6 +47,15 @@ type Snapshot interface {
 	PreparedStatements() ([]PreparedStatement, error)
 	// MirrorMemory is the bytes mirror queues hold and may hold.
 	MirrorMemory() (used, limit int64)
+	// MirrorQueries is the comparison of mirrored statements with their
+	// source, one row per (fingerprint, mirror), the mirror's slowest
+	// first; with buckets, each latency carries its histogram.
+	MirrorQueries(buckets bool) []insight.QueryStats
+	// MirrorDivergences lists where mirrors disagreed with the source,
+	// newest first.
+	MirrorDivergences() []insight.Divergence
+	// MirrorTotals are each mirror's statements compared and divergences.
+	MirrorTotals() []insight.Totals
 }
 
 // PoolID tells pools apart across RELOADs: a pool rebuilt by a RELOAD has a new one.
@@ -245,6 +255,14 @@ func stmtUsers(_ *loopState, clients []*client) map[string]int {
 	}
 	return m
 }
+
+func (s snapshot) MirrorQueries(buckets bool) []insight.QueryStats {
+	return s.e.insight.Queries(buckets)
+}
+
+func (s snapshot) MirrorDivergences() []insight.Divergence { return s.e.insight.Divergences() }
+
+func (s snapshot) MirrorTotals() []insight.Totals { return s.e.insight.Totals() }
 
 func (s snapshot) MirrorMemory() (used, limit int64) {
 	mirroring.Check(s.e.log, s.e.cfg.Load()) // the configuration may have changed since the last mirrored transaction

@@ -18,6 +18,7 @@ type fakeControl struct {
 	exposure  float64
 	failWith  error // returned by Pause, Resume, Reconnect and Reload when set
 	shutdowns int
+	resets    int
 }
 
 func (f *fakeControl) record(call string) error {
@@ -32,6 +33,7 @@ func (f *fakeControl) Resume(db string) error    { return f.record("resume " + d
 func (f *fakeControl) Reconnect(db string) error { return f.record("reconnect " + db) }
 func (f *fakeControl) Reload() error             { return f.record("reload") }
 func (f *fakeControl) Shutdown()                 { f.mu.Lock(); f.shutdowns++; f.mu.Unlock() }
+func (f *fakeControl) ResetMirrorStats()         { f.mu.Lock(); f.resets++; f.mu.Unlock() }
 
 func (f *fakeControl) Set(key, value string) error {
 	if key != "mirror_exposure" {

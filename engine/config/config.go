@@ -36,6 +36,18 @@ type General struct {
 	// sampling at random; any other value makes each client's draws a
 	// fixed sequence, so that a test's sampling is reproducible.
 	MirrorSeed int
+	// MirrorStats is pgdogd's own mirror_stats: compare every replayed
+	// statement with its source (latency, command tag, SQLSTATE) per query
+	// fingerprint; default true.
+	MirrorStats bool
+	// MirrorStatsQueries is pgdogd's own mirror_stats_queries: how many
+	// (fingerprint, mirror) entries the comparison keeps, least recently
+	// seen evicted; default 1000 (about 2 KiB each).
+	MirrorStatsQueries int
+	// MirrorStatsMetrics is pgdogd's own mirror_stats_metrics: how many of
+	// the slowest fingerprints get latency histograms in the metrics;
+	// default 20, 0 for none.
+	MirrorStatsMetrics int
 	// PinSessionState is pgdogd's own pin_session_state: in transaction mode,
 	// a client whose server holds session state that cannot move (LISTEN,
 	// advisory locks, temporary objects, SQL PREPARE, cursors WITH HOLD,

@@ -27,6 +27,14 @@ const DefaultMirrorMemoryLimit = 256 << 20
 // answers holds up its client's queue for about half a minute.
 const DefaultMirrorTimeout = 30 * time.Second
 
+// DefaultMirrorStatsQueries is mirror_stats_queries' default: a thousand
+// (fingerprint, mirror) entries of about 2 KiB each.
+const DefaultMirrorStatsQueries = 1000
+
+// DefaultMirrorStatsMetrics is mirror_stats_metrics' default: the metrics
+// carry latency histograms for the 20 slowest fingerprints.
+const DefaultMirrorStatsMetrics = 20
+
 // defaultGeneral returns PgDog's defaults.
 func defaultGeneral() General {
 	var g General

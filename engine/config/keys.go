@@ -75,6 +75,11 @@ var generalKeys = slices.Concat(implemented(
 	millis("mirror_timeout", func(g *General) *time.Duration { return &g.MirrorTimeout }, DefaultMirrorTimeout).
 		check(atLeastMs(time.Millisecond)),
 	integer("mirror_seed", func(g *General) *int { return &g.MirrorSeed }, 0).check(notNegative),
+	boolean("mirror_stats", func(g *General) *bool { return &g.MirrorStats }, true).settable(onOff),
+	integer("mirror_stats_queries", func(g *General) *int { return &g.MirrorStatsQueries }, DefaultMirrorStatsQueries).
+		check(atLeast(1)).settable(wholeNumber(1, 1<<20)),
+	integer("mirror_stats_metrics", func(g *General) *int { return &g.MirrorStatsMetrics }, DefaultMirrorStatsMetrics).
+		check(notNegative).settable(wholeNumber(0, 1000)),
 	boolean("pin_session_state", func(g *General) *bool { return &g.PinSessionState }, true),
 	integer("openmetrics_port", func(g *General) *int { return &g.OpenmetricsPort }, 0).check(portOrOff).needsRestart(),
 	text("openmetrics_host", func(g *General) *string { return &g.OpenmetricsHost }, "0.0.0.0").needsRestart(),

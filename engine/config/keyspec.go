@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -153,4 +154,15 @@ func share(key, s string) (float64, error) {
 		return 0, fmt.Errorf("%s must be a number from 0.0 to 1.0, got %q", key, s)
 	}
 	return x, nil
+}
+
+// onOff parses SET's text for a true-or-false key, as PostgreSQL spells it.
+func onOff(key, s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "on", "true", "yes", "1", "t":
+		return true, nil
+	case "off", "false", "no", "0", "f":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s must be on or off, got %q", key, s)
 }

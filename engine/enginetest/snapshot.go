@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgdogd/pgdogd/engine"
 	"github.com/pgdogd/pgdogd/engine/config"
+	"github.com/pgdogd/pgdogd/mirror/insight"
 )
 
 // Snapshot is an engine.Snapshot returning its fields; a nil LoopErr
@@ -29,6 +30,11 @@ type Snapshot struct {
 	Used       int64
 	Limit      int64
 	LoopErr    error
+	// Queries, Divergences and MirrorTotalList are the comparison of
+	// mirrored statements.
+	Queries         []insight.QueryStats
+	Divergences     []insight.Divergence
+	MirrorTotalList []insight.Totals
 }
 
 var _ engine.Snapshot = (*Snapshot)(nil)
@@ -140,3 +146,20 @@ func Fixture() *Snapshot {
 		Used:      1 << 20, Limit: 64 << 20,
 	}
 }
+
+// MirrorQueries returns s.Queries, without their buckets unless asked.
+func (s *Snapshot) MirrorQueries(buckets bool) []insight.QueryStats {
+	out := append([]insight.QueryStats(nil), s.Queries...)
+	if !buckets {
+		for i := range out {
+			out[i].OnSource.Buckets, out[i].OnMirror.Buckets = nil, nil
+		}
+	}
+	return out
+}
+
+// MirrorDivergences returns s.Divergences.
+func (s *Snapshot) MirrorDivergences() []insight.Divergence { return s.Divergences }
+
+// MirrorTotals returns s.MirrorTotalList.
+func (s *Snapshot) MirrorTotals() []insight.Totals { return s.MirrorTotalList }
