@@ -22,6 +22,7 @@ test: lint
 	bash scripts/need-postgres.sh
 	bash scripts/need-python.sh
 	bash scripts/need-promtool.sh
+	bash scripts/need-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m ./...
 	# The same pooling, forwarding, prepared-statement, cancel and mirroring tests with every
 	# client over TLS (the suite's TLS mode): the TLS path must change nothing else.

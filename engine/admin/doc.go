@@ -1,6 +1,6 @@
 // Package admin is the admin console: the virtual database (pgdog, or
-// [admin]'s name) that answers SHOW, SET, RELOAD, PAUSE, RESUME, RECONNECT
-// and SHUTDOWN over simple queries, as PgDog's and PgBouncer's consoles do.
+// [admin]'s name) that answers SHOW, SET, RELOAD, PAUSE, RESUME, RECONNECT,
+// SHUTDOWN and RESET MIRROR STATS over simple queries, as PgDog's and PgBouncer's consoles do.
 //
 // Tools written for PgDog's console run unchanged: each SHOW that PgDog
 // has sends PgDog's columns first, in its order, with its types and value

@@ -10,8 +10,9 @@ import (
 
 // The metric types the families use.
 const (
-	gauge   = "gauge"
-	counter = "counter"
+	gauge     = "gauge"
+	counter   = "counter"
+	histogram = "histogram"
 )
 
 // family is one metric: its name (before the namespace), type, unit (""

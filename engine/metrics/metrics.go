@@ -12,8 +12,8 @@ import (
 )
 
 // families are PgDog's (in PgDog's order: clients, pools, mirrors, cache)
-// and then pgdogd's own.
-var families = slices.Concat(pgdogGlobal[:2], pgdogPools, pgdogMirrors, pgdogGlobal[2:], ownFamilies)
+// and then pgdogd's own, the comparison of mirrored statements last.
+var families = slices.Concat(pgdogGlobal[:2], pgdogPools, pgdogMirrors, pgdogGlobal[2:], ownFamilies, insightFamilies)
 
 // newSet builds the endpoint's metrics.Set: one writer computing every
 // family at scrape time, each name prefixed with namespace as it is (as

@@ -125,14 +125,15 @@ func TestNamespace(t *testing.T) {
 	}
 }
 
-// TestEndpoint: /metrics and / serve the text format; other paths are 404.
+// TestEndpoint: /metrics and / serve the text format, /mirror the report;
+// other paths are 404.
 func TestEndpoint(t *testing.T) {
 	ms, err := Start(enginetest.MetricsFixture(), "127.0.0.1", 0, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ms.Stop()
-	for path, want := range map[string]int{"/metrics": 200, "/": 200, "/nope": 404} {
+	for path, want := range map[string]int{"/metrics": 200, "/": 200, "/nope": 404, "/metrics/x": 404, "/mirror": 200} {
 		resp, err := http.Get("http://" + ms.Addr().String() + path)
 		if err != nil {
 			t.Fatal(err)
@@ -141,6 +142,12 @@ func TestEndpoint(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("%s: status %d, want %d", path, resp.StatusCode, want)
+		}
+		if path == "/mirror" {
+			if !strings.Contains(string(body), "Mirror comparison") || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+				t.Errorf("/mirror: not the report: %s, %q", resp.Header.Get("Content-Type"), body)
+			}
+			continue
 		}
 		if want == 200 && !strings.Contains(string(body), "\nclients 6\n") {
 			t.Errorf("%s: no clients sample in %q", path, body)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/pgdogd/pgdogd/engine"
+	"github.com/pgdogd/pgdogd/mirror/insight"
 )
 
 // scrape is what one scrape reads.
@@ -13,6 +14,10 @@ type scrape struct {
 	snap   engine.MetricsSnapshot
 	pools  []poolRow
 	locked engine.Locked
+	// queries are the comparison's top entries, read at their first use
+	// (topQueries).
+	queries     []insight.QueryStats
+	queriesRead bool
 }
 
 // poolRow is one pool at the scrape: its counts, its event counters, its

@@ -1,4 +1,4 @@
-// server.go holds the Prometheus endpoint: an HTTP listener serving the metric families' text exposition.
+// server.go holds the metrics endpoint: an HTTP listener serving the metric families' text exposition and the /mirror report.
 
 package metrics
 
@@ -15,7 +15,8 @@ import (
 	"github.com/pgdogd/pgdogd/engine"
 )
 
-// Server serves the text exposition at /metrics and /.
+// Server serves the text exposition at /metrics and /, the comparison of
+// mirrored statements as a web page at /mirror.
 type Server struct {
 	srv  *http.Server
 	ln   net.Listener
@@ -35,15 +36,15 @@ func Start(snap engine.MetricsSnapshot, host string, port int, namespace string,
 	avg := newAverager(time.Now())
 	ms := &Server{ln: ln, set: newSet(snap, namespace, avg), stop: make(chan struct{})}
 	go avg.averageEvery(snap, statsPeriod, ms.stop)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" && r.URL.Path != "/metrics" {
-			http.NotFound(w, r)
-			return
-		}
+	exposition := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		ms.set.WritePrometheus(w)
 	})
-	ms.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/{$}", exposition)
+	mux.Handle("/metrics", exposition)
+	mux.Handle("/mirror", reportHandler(snap, log))
+	ms.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := ms.srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 			log.Error("metrics server stopped", "err", err)
