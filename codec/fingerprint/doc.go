@@ -1,0 +1,2 @@
+// Package fingerprint groups SQL statements by the shape of their text.
+package fingerprint
