@@ -96,7 +96,8 @@ func (w *walker) lastName(t sqlscan.Token) bool {
 // CAST(constant AS type) is a constant. SELECT, VALUES, BY and RETURNING
 // start a list, so that their constant elements go with their commas.
 func (w *walker) word(t, before sqlscan.Token) {
-	switch keyword(w.c.text(t)) {
+	in := lookup(w.c.text(t))
+	switch in.w {
 	case wIn:
 		if w.constList() {
 			w.e.punct('=')
@@ -122,7 +123,7 @@ func (w *walker) word(t, before sqlscan.Token) {
 		}
 	}
 	w.e.token(classWord, w.c.text(t), true)
-	if isListWord(w.c.text(t)) {
+	if in.flags&fList != 0 {
 		w.e.startList()
 	}
 }

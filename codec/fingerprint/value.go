@@ -82,6 +82,14 @@ func (c *cursor) value(t, before sqlscan.Token) int {
 			return plainValue
 		}
 	case sqlscan.Word:
+		return c.wordValue(t, before)
+	}
+	return notValue
+}
+
+// wordValue is value for the Word t.
+func (c *cursor) wordValue(t, before sqlscan.Token) int {
+	if n := t.End - t.Start; n == 4 || n == 5 {
 		switch keyword(c.text(t)) {
 		case wTrue, wFalse, wNull:
 			if before.Kind == sqlscan.Word {
@@ -91,11 +99,25 @@ func (c *cursor) value(t, before sqlscan.Token) int {
 			}
 			return plainValue
 		}
-		n, ok := c.peek()
-		if ok && (n.Kind == sqlscan.String || n.Kind == sqlscan.Param) && isTypeWord(c.text(t)) {
-			c.next()
-			return typedValue
-		}
+	}
+	if n, ok := c.peek(); ok && c.literalAfterType(n) && isTypeWord(c.text(t)) {
+		c.next()
+		return typedValue
 	}
 	return notValue
+}
+
+// literalAfterType reports whether n, after a type name, makes a typed
+// literal. Only a string does in SQL, but so must a parameter, a number,
+// TRUE, FALSE and NULL, the tokens Normalize turns into parameters, so
+// that Normalize keeps the fingerprint of what it rewrites.
+func (c *cursor) literalAfterType(n sqlscan.Token) bool {
+	switch n.Kind {
+	case sqlscan.String, sqlscan.Param, sqlscan.Number:
+		return true
+	case sqlscan.Word:
+		w := keyword(c.text(n))
+		return w == wTrue || w == wFalse || w == wNull
+	}
+	return false
 }

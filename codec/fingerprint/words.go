@@ -87,50 +87,89 @@ var exprWords = map[string]bool{
 var listWords = map[string]bool{"by": true, "returning": true, "select": true, "values": true}
 
 // maxWord is the longest word the tables above hold.
-const maxWord = 16
+const maxWord = 11
 
-// folded copies the word b, lower-cased, into buf and returns it; ok is
-// false when b is too long to be any word of the tables.
-func folded(b []byte, buf *[maxWord]byte) ([]byte, bool) {
-	if len(b) > maxWord {
-		return nil, false
+// The flags of a word.
+const (
+	fType uint8 = 1 << iota // one of typeWords
+	fExpr                   // one of exprWords
+	fList                   // one of listWords
+)
+
+// info is what the tables say of a word.
+type info struct {
+	w     word
+	flags uint8
+}
+
+// entry is a slot of table.
+type entry struct {
+	name string
+	info info
+}
+
+// table holds every word of the tables above, by wordHash, with linear
+// probing; it is filled once, at start-up, and only read after.
+var table [512]entry
+
+func init() {
+	add := func(name string, w word, flags uint8) {
+		i := wordHash([]byte(name))
+		for table[i].name != "" && table[i].name != name {
+			i = (i + 1) % uint32(len(table))
+		}
+		table[i].name = name
+		table[i].info.w |= w
+		table[i].info.flags |= flags
 	}
+	for name, w := range words {
+		add(name, w, 0)
+	}
+	for name := range typeWords {
+		add(name, wNone, fType)
+	}
+	for name := range exprWords {
+		add(name, wNone, fExpr)
+	}
+	for name := range listWords {
+		add(name, wNone, fList)
+	}
+}
+
+// wordHash returns the slot of table where the lower-case word b's probe
+// starts: a cheap mix of its length and of its first, second and last bytes.
+func wordHash(b []byte) uint32 {
+	n := len(b)
+	h := uint32(n)*0x9E3779B1 ^ uint32(b[0])*0x85EBCA77 ^ uint32(b[1])*0xC2B2AE3D ^ uint32(b[n-1])*0x27D4EB2F
+	return (h ^ h>>15) % uint32(len(table))
+}
+
+// lookup returns what the tables say of the word b, compared case-insensitively.
+func lookup(b []byte) info {
+	if len(b) > maxWord || len(b) < 2 {
+		return info{}
+	}
+	var buf [maxWord]byte
+	f := buf[:len(b)]
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		buf[i] = c
+		f[i] = c
 	}
-	return buf[:len(b)], true
+	for i := wordHash(f); table[i].name != ""; i = (i + 1) % uint32(len(table)) {
+		if table[i].name == string(f) {
+			return table[i].info
+		}
+	}
+	return info{}
 }
 
 // keyword returns the word b is, or wNone.
-func keyword(b []byte) word {
-	var buf [maxWord]byte
-	f, ok := folded(b, &buf)
-	if !ok {
-		return wNone
-	}
-	return words[string(f)]
-}
+func keyword(b []byte) word { return lookup(b).w }
 
 // isTypeWord reports whether b is one of typeWords.
-func isTypeWord(b []byte) bool {
-	var buf [maxWord]byte
-	f, ok := folded(b, &buf)
-	return ok && typeWords[string(f)]
-}
+func isTypeWord(b []byte) bool { return lookup(b).flags&fType != 0 }
 
 // isExprWord reports whether b is one of exprWords.
-func isExprWord(b []byte) bool {
-	var buf [maxWord]byte
-	f, ok := folded(b, &buf)
-	return ok && exprWords[string(f)]
-}
-
-// isListWord reports whether b is one of listWords.
-func isListWord(b []byte) bool {
-	var buf [maxWord]byte
-	f, ok := folded(b, &buf)
-	return ok && listWords[string(f)]
-}
+func isExprWord(b []byte) bool { return lookup(b).flags&fExpr != 0 }
