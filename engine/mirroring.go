@@ -54,6 +54,26 @@ type txn struct {
 	buf        *bufpool.Buf
 	start, end time.Time      // on the source
 	params     session.Params // the client's settings; shared, never modified
+	// outsAt, when compared is set, is where the source's outcome records
+	// (mirror/outcome.go) start in buf, after the requests.
+	outsAt   int
+	compared bool
+}
+
+// requests returns the captured request records; outcomes the source's outcome records.
+// Both alias the buffer and are valid while the caller holds a reference.
+func (t txn) requests() []byte {
+	if t.compared {
+		return t.buf.Bytes()[:t.outsAt]
+	}
+	return t.buf.Bytes()
+}
+
+func (t txn) outcomes() []byte {
+	if t.compared {
+		return t.buf.Bytes()[t.outsAt:]
+	}
+	return nil
 }
 
 // duration is how long the transaction took on the source.
@@ -80,6 +100,54 @@ type capture struct {
 	snap          session.Params // the client's settings as last handed to mirrors
 	snapGen       uint64
 	rng           *rand.Rand // exposure draws, made at the first transaction with mirrors
+	outcomes
+}
+
+// outcomes is how the recorded transaction's statements end on the source, for the
+// comparison with the mirrors (mirror_stats): one clock read per statement's end.
+type outcomes struct {
+	compare     bool      // the transaction's statements are compared
+	outs        []byte    // outcome records (mirror/outcome.go), reused
+	stmtStart   time.Time // when the statement being answered began: sent, or the previous one ended
+	outstanding bool      // a request was forwarded and its ReadyForQuery has not come
+}
+
+// maxOutcomes bounds a transaction's outcome records: a longer transaction is not compared.
+const maxOutcomes = 256 << 10
+
+// sent runs as a request reaches the source at now.
+func (o *outcomes) sent(now time.Time) {
+	if o.compare && !o.outstanding {
+		o.stmtStart, o.outstanding = now, true
+	}
+}
+
+// reply records a whole reply frame that ends a statement, or a client's ReadyForQuery.
+func (o *outcomes) reply(frame []byte) {
+	if frame[0] == codec.MsgReadyForQuery {
+		o.outs = append(o.outs, mirror.SyncPoint)
+		o.outstanding = false
+		return
+	}
+	now := time.Now()
+	o.outs = mirror.AppendOutcome(o.outs, frame, max(now.Sub(o.stmtStart), 0))
+	o.stmtStart = now
+	if len(o.outs) > maxOutcomes {
+		o.compare = false
+	}
+}
+
+// attach appends the outcome records to the transaction's buffer, when they fit within
+// mirror_memory_limit, and forgets them.
+func (o *outcomes) attach(t *txn) {
+	if o.compare && t.buf != nil && len(o.outs) > 0 && t.buf.TryGrow(len(o.outs)) {
+		t.outsAt, t.compared = t.buf.Len(), true
+		t.buf.Append(o.outs...)
+	}
+	o.outs, o.compare, o.outstanding = o.outs[:0], false, false
+	if cap(o.outs) > 64<<10 {
+		o.outs = nil
+	}
 }
 
 // sampler returns the client's source of exposure draws: random, or with
@@ -101,6 +169,7 @@ func (cl *client) sampler() *rand.Rand {
 func (cl *client) beginTx() {
 	c := &cl.cap
 	c.inTx, c.failed, c.tooBig, c.noMemory, c.want, c.parsedUnnamed = true, false, false, false, 0, false
+	c.outs, c.compare, c.outstanding = c.outs[:0], false, false
 	c.frames.Reset() // a transaction starts with a frame
 	c.lost = false
 	mirrors := cl.pool.mirrors
@@ -131,7 +200,9 @@ func (cl *client) beginTx() {
 	if c.buf = bufpool.GetMetered(512, mirroring.Memory); c.buf == nil {
 		cl.dropWanted(mirroring.DropMemory)
 		c.want = 0
+		return
 	}
+	c.compare = cl.e.cfg.Load().General.MirrorStats
 }
 
 // dropWanted counts the transaction as dropped for r by every mirror that drew it.
@@ -184,6 +255,7 @@ func (cl *client) captureRequest(req []byte) {
 	if c.start.IsZero() {
 		c.start = now // offsets count from the first request's arrival at the source, after any wait for a server
 	}
+	c.sent(now)
 	h := mirror.RecordHeaderFor(now.Sub(c.start), len(req))
 	c.buf.Append(h[:]...)
 	c.buf.Append(req...)
@@ -227,10 +299,14 @@ func (cl *client) endTx() {
 	buf := c.buf
 	c.buf = nil
 	t := txn{buf: buf, start: c.start, end: time.Now(), params: cl.paramsSnapshot()}
+	c.attach(&t)
 	var kind mirror.Kind
 	if buf != nil && cl.pool.mirrorLevels {
-		kind = mirror.Classify(buf.Bytes())
+		kind = mirror.Classify(t.requests())
 	}
+	// A failed transaction is replayed only when it is compared and only reads: one that
+	// writes could leave on the mirror what the source rolled back.
+	failed := c.failed && !(t.compared && mirror.ReadOnly(t.requests()))
 	for i, d := range mirrors {
 		if c.want&(1<<i) == 0 {
 			continue
@@ -240,7 +316,7 @@ func (cl *client) endTx() {
 			d.drop(mirroring.DropTooLarge)
 		case c.noMemory:
 			d.drop(mirroring.DropMemory)
-		case c.failed:
+		case failed:
 			d.drop(mirroring.DropSourceFailed)
 		case !kind.Matches(d.level):
 			d.drop(mirroring.DropLevel)

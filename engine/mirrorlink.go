@@ -19,12 +19,13 @@ type mirrorLink struct {
 	e      *Engine
 	dest   *mirrorDest
 	ring   *mirror.Ring[txn]
-	exited chan struct{} // closed when the goroutine is gone
-	limit  int           // the mirror's queue length; the ring grows toward it (producer only)
-	cur    *mirrorConn   // the destination connection being replayed on (consumer only)
-	rw     codec.Walker  // where the rewrite stands in the captured frames (consumer only)
-	sql    []byte        // the parameter sync query, reused (consumer only)
-	rec    []byte        // that query as a record, reused (consumer only)
+	exited chan struct{}   // closed when the goroutine is gone
+	limit  int             // the mirror's queue length; the ring grows toward it (producer only)
+	cur    *mirrorConn     // the destination connection being replayed on (consumer only)
+	rw     codec.Walker    // where the rewrite stands in the captured frames (consumer only)
+	sql    []byte          // the parameter sync query, reused (consumer only)
+	rec    []byte          // that query as a record, reused (consumer only)
+	cmp    mirror.Comparer // pairs the statements of both sides (consumer only)
 }
 
 // newMirrorLink starts a queue and its goroutine. With after set, the
@@ -54,6 +55,7 @@ func (l *mirrorLink) run(after <-chan struct{}) {
 	}
 	r := mirror.NewReplayer()
 	r.Rewrite = l.rewrite
+	l.cmp.Lookup = l.statementText
 	for l.ring.Wait(l.e.mirrorStop) {
 		for {
 			t, ok := l.ring.Pop()
@@ -107,7 +109,12 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	// No statement ran longer on the source than the whole transaction: a
 	// mirror silent for mirror_timeout beyond that is taken as hung.
 	r.Timeout = base + t.duration()
-	res, err := r.Replay(s.nc, t.buf.Bytes(), time.Now(), nil)
+	r.Compare = t.compared
+	res, err := r.Replay(s.nc, t.requests(), time.Now(), nil)
+	r.Compare = false
+	if err == nil && t.compared {
+		l.e.insight.Observe(d.destDB, l.cmp.Compare(t.requests(), t.outcomes(), r.Outcomes()), time.Now())
+	}
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
 	if err != nil || res.Errors > 0 && s.stmts.Len() > 0 {
@@ -146,4 +153,13 @@ func (l *mirrorLink) syncParams(r *mirror.Replayer, s *mirrorConn, want session.
 		return false
 	}
 	return true
+}
+
+// statementText returns the text of a statement prepared under a shared name, for the
+// comparison of a transaction that binds it without parsing it.
+func (l *mirrorLink) statementText(name []byte) []byte {
+	if st := l.e.stmts.ByName(name); st != nil {
+		return []byte(st.Query)
+	}
+	return nil
 }

@@ -27,6 +27,14 @@ var runtimeApply = map[string]func(e *Engine, cfg *config.Config){
 	"checkout_timeout":            noApply, // read at each checkout
 	"connect_timeout":             noApply, // read at each dial
 	"shutdown_timeout":            noApply, // read at shutdown
+	"mirror_stats":                noApply, // read at each transaction's start
+	"mirror_stats_metrics":        noApply, // read at each scrape
+	"mirror_stats_queries":        applyMirrorStatsQueries,
+}
+
+// applyMirrorStatsQueries bounds the comparison table anew.
+func applyMirrorStatsQueries(e *Engine, cfg *config.Config) {
+	e.insight.SetCapacity(cfg.General.MirrorStatsQueries)
 }
 
 // applyMirrorExposure gives every mirror [general]'s exposure.
@@ -112,6 +120,7 @@ func (e *Engine) Reload() error {
 	e.pools.Store(ps)
 	e.applyPoolLimits(cfg)
 	mirroring.Apply(e.log, cfg)
+	e.insight.SetCapacity(cfg.General.MirrorStatsQueries)
 	byPair := map[[2]string]config.Mirror{}
 	for _, m := range cfg.Mirrors {
 		byPair[[2]string{m.SourceDB, m.DestinationDB}] = m

@@ -15,6 +15,7 @@ import (
 	"github.com/pgdogd/pgdogd/codec"
 	"github.com/pgdogd/pgdogd/engine/prepared"
 	"github.com/pgdogd/pgdogd/engine/session"
+	"github.com/pgdogd/pgdogd/mirror"
 )
 
 // serverState is where a server connection is in its life.
@@ -167,6 +168,9 @@ func (s *server) onTraffic(c gnet.Conn) gnet.Action {
 // back to the pool once this read is handled.
 func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 	l := &s.l
+	if cl != nil && cl.cap.compare && !l.dropFrame && mirror.IsOutcome(p.Type) && p.Whole() {
+		cl.cap.reply(p.Bytes) // a statement of a compared transaction ended on the source
+	}
 	switch p.Type {
 	case codec.MsgReadyForQuery:
 		// The end of a request cycle: one sync point answered.
@@ -187,6 +191,9 @@ func (s *server) readReply(cl *client, p *codec.Piece) (release bool) {
 				return false
 			}
 			return l.idle() && (s.state == svResetting || cl != nil && !cl.cap.inTx && cl.releasable())
+		}
+		if cl != nil && cl.cap.compare {
+			cl.cap.reply(p.Bytes) // the client's sync point
 		}
 		if cl == nil || l.clientOwes() {
 			return false

@@ -37,28 +37,37 @@ var ddlWords = []string{"create", "alter", "drop", "truncate", "comment", "grant
 // is classified by the part the first request holds.
 func Classify(buf []byte) Kind {
 	var k Kind
-	var w codec.Walker // streams every frame: only first pieces are read
-	for {
-		_, req, n, ok := NextRecord(buf)
-		if !ok {
-			break
-		}
-		buf = buf[n:]
-		for off := 0; off < len(req); {
-			p, err := w.Next(req[off:])
-			if err != nil || len(p.Bytes) == 0 {
-				return k | KindDML
-			}
-			off += len(p.Bytes)
-			if p.First {
-				k |= classifyFrame(p.Type, p.Bytes[min(codec.HeaderLen, len(p.Bytes)):])
-			}
-		}
+	if !eachFrame(buf, func(typ byte, body []byte, _ bool) bool { k |= classifyFrame(typ, body); return true }) {
+		return k | KindDML
 	}
 	if k == 0 {
 		k = KindDML
 	}
 	return k
+}
+
+// eachFrame calls fn with the type and the start of the body (what the first request holds
+// of it; whole tells whether that is all of it) of each frame of a capture buffer's records,
+// in order, until fn returns false. It returns false when the records do not hold frames.
+func eachFrame(buf []byte, fn func(typ byte, body []byte, whole bool) bool) bool {
+	var w codec.Walker // streams every frame: only first pieces are read
+	for {
+		_, req, n, ok := NextRecord(buf)
+		if !ok {
+			return true
+		}
+		buf = buf[n:]
+		for off := 0; off < len(req); {
+			p, err := w.Next(req[off:])
+			if err != nil || len(p.Bytes) == 0 {
+				return false
+			}
+			off += len(p.Bytes)
+			if p.First && !fn(p.Type, p.Bytes[min(codec.HeaderLen, len(p.Bytes)):], p.Last) {
+				return true
+			}
+		}
+	}
 }
 
 // classifyFrame classifies a Query's or Parse's body, or the start of it.
@@ -96,4 +105,78 @@ func classifySQL(sql []byte) Kind {
 		}
 		k |= kind
 	}
+}
+
+// readWords are the first keywords of the statements ReadOnly accepts.
+var readWords = []string{"select", "show", "values", "table", "with", "begin", "start", "commit", "end",
+	"rollback", "abort", "savepoint", "release", "set", "reset"}
+
+// writeWords are words that make a statement that starts like a read write or lock:
+// SELECT ... INTO, FOR UPDATE, a CTE that modifies, nextval.
+var writeWords = []string{"into", "update", "delete", "insert", "merge", "nextval", "setval", "lock"}
+
+// ReadOnly reports whether every statement of the Query and Parse frames of a capture
+// buffer only reads (or manages the transaction or the session's settings), as far as
+// their words tell: a function that writes is not seen. A frame that spans requests
+// makes the buffer not read-only.
+func ReadOnly(buf []byte) bool {
+	read := true
+	valid := eachFrame(buf, func(typ byte, body []byte, whole bool) bool {
+		read = whole && readFrame(typ, body)
+		return read
+	})
+	return valid && read
+}
+
+// readFrame reports whether a frame's statements only read.
+func readFrame(typ byte, body []byte) bool {
+	switch typ {
+	case codec.MsgQuery:
+		return readSQL(body)
+	case codec.MsgParse:
+		if i := bytes.IndexByte(body, 0); i >= 0 {
+			return readSQL(body[i+1:])
+		}
+		return false
+	case codec.MsgFunctionCall, codec.MsgCopyData:
+		return false
+	}
+	return true
+}
+
+// readSQL reports whether each statement of sql starts with a word of readWords and holds
+// none of writeWords.
+func readSQL(sql []byte) bool {
+	stmts := sqlscan.Split(sql)
+	for {
+		stmt, _, ok := stmts.Next()
+		if !ok {
+			return true
+		}
+		toks := sqlscan.Tokenize(stmt)
+		first := true
+		for {
+			t, ok := toks.Next()
+			if !ok {
+				break
+			}
+			if t.Kind != sqlscan.Word {
+				continue
+			}
+			if first && !isOneOf(stmt, t, readWords) || !first && isOneOf(stmt, t, writeWords) {
+				return false
+			}
+			first = false
+		}
+	}
+}
+
+// isOneOf reports whether t is one of words.
+func isOneOf(stmt []byte, t sqlscan.Token, words []string) bool {
+	for _, w := range words {
+		if t.Is(stmt, w) {
+			return true
+		}
+	}
+	return false
 }

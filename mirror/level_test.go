@@ -50,3 +50,28 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+func TestReadOnly(t *testing.T) {
+	for _, c := range []struct {
+		sql  string
+		read bool
+	}{
+		{"select 1/0", true},
+		{"BEGIN; SELECT * FROM t WHERE a = 1; COMMIT", true},
+		{"with x as (select 1) select * from x", true},
+		{"show work_mem; set work_mem = '1MB'", true},
+		{"select * from t for update", false},
+		{"select 1 into t2", false},
+		{"select nextval('s')", false},
+		{"with d as (delete from t returning *) select * from d", false},
+		{"update t set a = 1", false},
+		{"select 1; insert into t values (1)", false},
+		{"vacuum t", false},
+	} {
+		var q []byte
+		q = codec.AppendQuery(q, c.sql)
+		if got := ReadOnly(AppendRecord(nil, 0, q)); got != c.read {
+			t.Errorf("ReadOnly(%q) = %v, want %v", c.sql, got, c.read)
+		}
+	}
+}

@@ -62,7 +62,31 @@ type Replayer struct {
 	owed    []byte       // in the order sent: sync points not answered yet ('Q' Query or FunctionCall, 'S' Sync) and 'c' where COPY data ended
 	copyIn  bool         // the destination takes COPY data and the end of it is not sent yet: Syncs are ignored
 	errors  int
+
+	// Compare, when set, makes Replay record how each statement ended
+	// (Outcomes), for the comparison with the source.
+	Compare     bool
+	outcomes    []byte
+	stmtStart   time.Time // when the statement being answered began: sent, or the previous one ended
+	outstanding bool      // a request was sent and its ReadyForQuery has not come
+	readAt      time.Time // when the replies in rbuf arrived
 }
+
+// Outcomes returns the outcome records (outcome.go) of the last Replay with
+// Compare set. The slice is valid until the next Replay.
+func (r *Replayer) Outcomes() []byte { return r.outcomes }
+
+// readyOnly reads ReadyForQuery whole: the transaction is over only once the stream stands
+// after it.
+var readyOnly = codec.Types(codec.MsgReadyForQuery)
+
+// outcomeTypes are the replies read whole when comparing: their tag or SQLSTATE is recorded.
+var outcomeTypes = codec.Types(codec.MsgReadyForQuery, codec.MsgCommandComplete, codec.MsgErrorResponse,
+	codec.MsgEmptyQueryResponse, codec.MsgPortalSuspended)
+
+// maxWholeReply bounds a reply read whole for its outcome; a larger one is streamed and
+// its outcome recorded without its tag.
+const maxWholeReply = 1 << 20
 
 // NewReplayer returns a Replayer with a 64 KiB read buffer.
 func NewReplayer() *Replayer { return &Replayer{rbuf: make([]byte, 64<<10)} }
@@ -104,6 +128,12 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 	r.pieces.Reset()
 	r.wbuf = r.wbuf[:0]
 	r.replies.Reset()
+	r.outcomes, r.outstanding = r.outcomes[:0], false
+	if r.Compare {
+		r.replies.SetWhole(outcomeTypes)
+	} else {
+		r.replies.SetWhole(readyOnly)
+	}
 	r.dl, _ = c.(Deadliner)
 	defer func() { r.dl = nil }()
 	if r.dl != nil && r.Timeout <= 0 {
@@ -266,8 +296,27 @@ func (r *Replayer) read(c io.Reader) (int, error) {
 			return 0, fmt.Errorf("cannot set a read deadline: %w", err)
 		}
 	}
+	if r.have == len(r.rbuf) {
+		r.makeRoom()
+	}
 	n, err := c.Read(r.rbuf[r.have:])
+	if r.Compare && n > 0 {
+		r.readAt = r.now()
+	}
 	return n, r.timedOut(err)
+}
+
+// makeRoom runs when the read buffer is full of one reply held whole for its outcome: the
+// buffer grows to take it, or, past maxWholeReply, the reply is streamed.
+func (r *Replayer) makeRoom() {
+	held := r.replies.Held()
+	if held > maxWholeReply || held == 0 {
+		r.replies.SetWhole(readyOnly)
+		return
+	}
+	grown := make([]byte, held)
+	copy(grown, r.rbuf[:r.have])
+	r.rbuf = grown
 }
 
 // write sends wbuf within Timeout.
@@ -276,6 +325,9 @@ func (r *Replayer) write(c io.Writer) error {
 		if err := r.dl.SetWriteDeadline(time.Now().Add(r.Timeout)); err != nil {
 			return fmt.Errorf("cannot set a write deadline: %w", err)
 		}
+	}
+	if r.Compare && !r.outstanding {
+		r.stmtStart, r.outstanding = r.now(), true
 	}
 	_, err := c.Write(r.wbuf)
 	return r.timedOut(err)
@@ -303,6 +355,9 @@ func (r *Replayer) consume(copyStops bool) (stop bool, err error) {
 		}
 		off += len(p.Bytes)
 		if p.First {
+			if r.Compare {
+				r.observe(&p)
+			}
 			stop = r.reply(p.Type) && copyStops
 		}
 	}
@@ -353,4 +408,22 @@ func (r *Replayer) copyStarted() {
 	}
 	r.owed = r.owed[:kept]
 	r.copyIn = !ended
+}
+
+// observe records the outcome a reply carries: a statement's end, or a sync point.
+func (r *Replayer) observe(p *codec.Piece) {
+	switch {
+	case p.Type == codec.MsgReadyForQuery:
+		r.outcomes = append(r.outcomes, SyncPoint)
+		r.outstanding = false
+		r.replies.SetWhole(outcomeTypes) // a reply streamed for its size does not change the next ones
+	case IsOutcome(p.Type):
+		lat := max(r.readAt.Sub(r.stmtStart), 0)
+		r.stmtStart = r.readAt
+		frame := p.Bytes
+		if !p.Whole() {
+			frame = frame[:codec.HeaderLen] // streamed for its size: recorded without its tag
+		}
+		r.outcomes = AppendOutcome(r.outcomes, frame, lat)
+	}
 }

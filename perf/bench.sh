@@ -143,7 +143,7 @@ start_targets() {
 			BENCH_TARGETS=$(echo " $BENCH_TARGETS " | sed 's/ pgbouncer / /; s/ pgbouncer-tls / /')
 		fi
 	fi
-	for t in pgdogd pgdogd-mirror pgdogd-tls; do
+	for t in pgdogd pgdogd-mirror pgdogd-mirror-nostats pgdogd-tls; do
 		if [[ " $BENCH_TARGETS " == *" $t "* ]]; then
 			pgdogd_start "$t" || true
 		fi
@@ -153,7 +153,7 @@ start_targets() {
 # start_clusters creates, starts and loads the clusters in BENCH_CLUSTERS (same data in each).
 start_clusters() {
 	local c
-	[[ " $BENCH_TARGETS " == *" pgdogd-mirror "* ]] && BENCH_CLUSTERS+=(mirror)
+	[[ " $BENCH_TARGETS " == *" pgdogd-mirror"* ]] && BENCH_CLUSTERS+=(mirror)
 	pg_init_all "${BENCH_CLUSTERS[@]}"
 	for c in "${BENCH_CLUSTERS[@]}"; do
 		pg_start "$c"
@@ -224,7 +224,7 @@ main() {
 	echo
 	echo "raw results: $RESULTS_FILE"
 	local t
-	for t in pgdogd pgdogd-mirror pgdogd-tls; do
+	for t in pgdogd pgdogd-mirror pgdogd-mirror-nostats pgdogd-tls; do
 		if [[ -n ${PGD_ERR[$t]:-} && " $BENCH_TARGETS " == *" $t "* ]]; then
 			log "ERROR: $t was not benchmarked: ${PGD_ERR[$t]}"
 		fi

@@ -21,7 +21,7 @@ OUT=${DEMO_OUTPUT:-$ROOT/demo-output}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_ROLE=app PG_ROLE_PW=app_pw PG_DB=app
 ADMIN_PW=demo-admin
-WORK="" PGD_PORT="" PGD_PID="" BENCH_PID="" STARTED=$SECONDS SETUP_LOG=""
+WORK="" PGD_PORT="" MET_PORT="" PGD_PID="" BENCH_PID="" STARTED=$SECONDS SETUP_LOG=""
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -64,15 +64,39 @@ setup_clusters() {
 		pg_start "$c"
 		pg_load "$c" 1
 		pg_sql "$c" "$PG_DB" "CREATE TABLE demo_timing (step int PRIMARY KEY, at timestamptz NOT NULL);
-			ALTER TABLE demo_timing OWNER TO $PG_ROLE" >/dev/null || die "cannot create demo_timing on $c"
+			ALTER TABLE demo_timing OWNER TO $PG_ROLE;
+			CREATE TABLE demo_orders (id int PRIMARY KEY, customer int NOT NULL, amount numeric NOT NULL, note text);
+			INSERT INTO demo_orders SELECT g, g % 5000, g % 97 FROM generate_series(1, 100000) g;
+			ALTER TABLE demo_orders OWNER TO $PG_ROLE" >/dev/null || die "cannot create the demo tables on $c"
 	done
+	# Staging differs from prod the way a forgotten migration does: the index on
+	# demo_orders.customer is missing, and so is the column note.
+	pg_sql prod "$PG_DB" "CREATE INDEX demo_orders_customer ON demo_orders (customer); ANALYZE demo_orders" >/dev/null ||
+		die "cannot index demo_orders on prod"
+	pg_sql staging "$PG_DB" "ALTER TABLE demo_orders DROP COLUMN note; ANALYZE demo_orders" >/dev/null ||
+		die "cannot drop demo_orders.note on staging"
 	exec 2>&3 3>&-
-	say "prod on 127.0.0.1:${PG_PORTS[prod]}, staging on 127.0.0.1:${PG_PORTS[staging]}: same schema, pgbench data at scale 1"
+	say "prod on 127.0.0.1:${PG_PORTS[prod]}, staging on 127.0.0.1:${PG_PORTS[staging]}: pgbench data at scale 1 and demo_orders;"
+	say "staging lacks prod's index on demo_orders(customer) and its column demo_orders.note"
+}
+
+# write_scripts writes the demo's own pgbench scripts beside tpcb-like: a lookup by customer
+# (indexed on prod only) and, rarely, an update of the note (a column staging lacks).
+write_scripts() {
+	cat >"$OUT/lookup.sql" <<'EOS'
+\set c random(1, 4999)
+SELECT count(*), sum(amount) FROM demo_orders WHERE customer = :c;
+EOS
+	cat >"$OUT/note.sql" <<'EOS'
+\set id random(1, 100000)
+UPDATE demo_orders SET note = 'checked' WHERE id = :id;
+EOS
 }
 
 # write_config writes pgdog.toml and users.toml into $OUT.
 write_config() {
 	PGD_PORT=$(free_port) || die "cannot pick a port"
+	MET_PORT=$(free_port) || die "cannot pick a port"
 	mkdir -p "$OUT" || die "cannot create $OUT"
 	cat >"$OUT/pgdog.toml" <<EOF
 # pgdog.toml written by make demo: pool "prod" and mirror every transaction to "staging".
@@ -86,6 +110,9 @@ pooler_mode = "transaction"
 auth_type = "scram"
 mirror_queue = 128      # transactions queued per client for staging; more are dropped, never blocking prod
 mirror_exposure = 1.0   # fraction of transactions mirrored (the demo lowers it to 0.5 at runtime)
+mirror_stats = true     # compare every mirrored statement with prod: SHOW MIRROR QUERIES, /mirror
+openmetrics_port = $MET_PORT # /metrics and the /mirror report
+openmetrics_host = "127.0.0.1"
 
 [[databases]]
 name = "prod"
@@ -150,8 +177,10 @@ admin() {
 # halfway it lowers mirror_exposure to 0.5 through the admin console.
 run_workload() {
 	local t0 now half=$((DEMO_SECONDS / 2)) lowered=0 rc=0
-	say "pgbench tpcb-like through pgdogd: $DEMO_CLIENTS clients, $DEMO_RATE txn/s for ${DEMO_SECONDS}s"
-	PGPASSWORD=$PG_ROLE_PW timeout -k 5 $((DEMO_SECONDS + 30)) "$(pg_tool pgbench)" -n -b tpcb-like -c "$DEMO_CLIENTS" -j 2 \
+	say "pgbench through pgdogd: tpcb-like, with a lookup of demo_orders by customer (3 in 20) and an update of its note (1 in 20)"
+	say "$DEMO_CLIENTS clients, $DEMO_RATE txn/s for ${DEMO_SECONDS}s"
+	PGPASSWORD=$PG_ROLE_PW timeout -k 5 $((DEMO_SECONDS + 30)) "$(pg_tool pgbench)" -n -b tpcb-like@16 \
+		-f "$OUT/lookup.sql@3" -f "$OUT/note.sql@1" -c "$DEMO_CLIENTS" -j 2 \
 		-R "$DEMO_RATE" -T "$DEMO_SECONDS" -P 1 -h 127.0.0.1 -p "$PGD_PORT" -U "$PG_ROLE" prod >"$OUT/pgbench.log" 2>&1 &
 	BENCH_PID=$!
 	t0=$SECONDS
@@ -171,6 +200,12 @@ run_workload() {
 	wait "$BENCH_PID" || rc=$?
 	BENCH_PID=""
 	((rc == 0)) || die "pgbench through pgdogd failed (exit $rc): $(grep -m 2 -iE 'error|abort' "$OUT/pgbench.log")"
+}
+
+# save_report keeps the /mirror report as it stands at the end, for after pgdogd stops.
+save_report() {
+	curl -fsS --max-time 10 "http://127.0.0.1:$MET_PORT/mirror" -o "$OUT/mirror.html" ||
+		die "cannot read the /mirror report on 127.0.0.1:$MET_PORT"
 }
 
 # drain waits (at most 10 s) until no mirrored transaction is queued (SHOW MIRRORS's 7th column, queue_length, as PgDog orders them).
@@ -200,10 +235,12 @@ main() {
 	fi
 	setup_clusters
 	write_config
+	write_scripts
 	start_pgdogd
 	run_workload
 	drain
 	timing_check
+	save_report
 	summary
 }
 

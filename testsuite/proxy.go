@@ -40,6 +40,9 @@ type General struct {
 	MirrorExposure *float64 `toml:"mirror_exposure,omitempty"`
 	// MirrorSeed makes exposure sampling reproducible (0 leaves the key out: random).
 	MirrorSeed int `toml:"mirror_seed,omitzero"`
+	// MirrorStats is a pointer because false is meaningful: nil leaves the key out (true).
+	MirrorStats        *bool `toml:"mirror_stats,omitempty"`
+	MirrorStatsQueries int   `toml:"mirror_stats_queries,omitzero"`
 	// PinSessionState is a pointer because false is meaningful: nil leaves the key out (true).
 	PinSessionState *bool `toml:"pin_session_state,omitempty"`
 	// Metrics endpoint (0 = off).

@@ -42,7 +42,7 @@ type General struct {
 	MirrorStats bool
 	// MirrorStatsQueries is pgdogd's own mirror_stats_queries: how many
 	// (fingerprint, mirror) entries the comparison keeps, least recently
-	// seen evicted; default 1000 (about 2 KiB each).
+	// seen evicted; default 1000 (about 2.5 KiB each).
 	MirrorStatsQueries int
 	// MirrorStatsMetrics is pgdogd's own mirror_stats_metrics: how many of
 	// the slowest fingerprints get latency histograms in the metrics;

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pgdogd/pgdogd/codec/fingerprint"
 )
 
 // cacheLine pads shards apart so that two shards' locks never share a line.
@@ -115,7 +117,7 @@ func (sh *shard) touch(mirror string, st *Statement, now time.Time) *entry {
 	}
 	e.tot = sh.counter(mirror)
 	e.key = key{st.Fingerprint, e.tot.mirror}
-	e.text = string(clip(st.Text))
+	e.text = string(clip(fingerprint.Normalize(nil, st.Text))) // constants as $1, $2, ...
 	e.last = now
 	sh.insert(e)
 	return e

@@ -74,7 +74,7 @@ var Bounds []time.Duration
 type QueryStats struct {
 	Mirror      string // the destination database
 	Fingerprint uint64
-	Query       string // an example of the statement's text, truncated
+	Query       string // the first statement seen, normalised (constants as $1, $2, ...) and truncated
 	Calls       int64  // statements compared
 	// OnSource and OnMirror are the latencies of the statements that both
 	// sides ran (neither Missing).

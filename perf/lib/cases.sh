@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 
 ALL_CASES="select-simple-c16 select-extended-c16 select-prepared-c16 select-simple-c200 tpcb-c16 connect-c8 idle-clients"
-ALL_TARGETS="direct pgbouncer pgdogd pgdogd-mirror pgbouncer-tls pgdogd-tls"
+ALL_TARGETS="direct pgbouncer pgdogd pgdogd-mirror pgdogd-mirror-nostats pgbouncer-tls pgdogd-tls"
 # DEFAULT_TARGETS is what runs without BENCH_TARGETS: the -tls targets are asked for by name.
 DEFAULT_TARGETS="direct pgbouncer pgdogd pgdogd-mirror"
 
@@ -38,7 +38,7 @@ target_endpoint() {
 	case $1 in
 	direct) T_PORT=${PG_PORTS[main]} ;;
 	pgbouncer | pgbouncer-tls) T_PORT=${PGB_PORT[$1]:-} T_PID=${PGB_PID[$1]:-} ;;
-	pgdogd | pgdogd-mirror | pgdogd-tls) T_PORT=${PGD_PORT[$1]:-} T_PID=${PGD_PID[$1]:-} T_ERR=${PGD_ERR[$1]:-} ;;
+	pgdogd | pgdogd-mirror | pgdogd-mirror-nostats | pgdogd-tls) T_PORT=${PGD_PORT[$1]:-} T_PID=${PGD_PID[$1]:-} T_ERR=${PGD_ERR[$1]:-} ;;
 	esac
 	if [[ -z $T_ERR && -n $T_PID ]] && ! pid_alive "$T_PID"; then
 		T_ERR="$1 (pid $T_PID) is no longer running"

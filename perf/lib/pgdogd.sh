@@ -4,6 +4,8 @@
 # Instances (each its own process, config dir $WORK/<instance>, port, pid):
 #   pgdogd         plain transaction pooling of cluster main (the "pgdogd" target);
 #   pgdogd-mirror  the same, mirroring every transaction to cluster mirror (the "pgdogd-mirror" target);
+#   pgdogd-mirror-nostats  the same without the comparison of mirrored statements (mirror_stats = false),
+#                  which measures what the comparison costs;
 #   pgdogd-tls     the same as pgdogd, clients only over TLS (tls_client_required; the "pgdogd-tls" target);
 #   pgdogd-idle    md5 client auth, for the idle-clients case.
 
@@ -31,9 +33,10 @@ pgdogd_build() {
 
 # pgdogd_config writes pgdog.toml and users.toml of instance $1 into $WORK/$1.
 pgdogd_config() {
-	local inst=$1 dir=$WORK/$1 auth=scram tls=""
+	local inst=$1 dir=$WORK/$1 auth=scram tls="" stats=true
 	mkdir -p "$dir"
 	[[ $inst == pgdogd-idle ]] && auth=md5
+	[[ $inst == pgdogd-mirror-nostats ]] && stats=false
 	if is_tls_target "$inst"; then
 		tls_cert
 		tls=$(printf 'tls_certificate = "%s"\ntls_private_key = "%s"\ntls_client_required = true' "$TLS_CERT" "$TLS_KEY")
@@ -48,6 +51,7 @@ pooler_mode = "transaction"
 auth_type = "$auth"
 mirror_queue = $MIRROR_QUEUE
 mirror_exposure = 1.0
+mirror_stats = $stats
 $tls
 
 [[databases]]
@@ -65,7 +69,7 @@ database = "bench"
 password = "bench_pw"
 pool_size = 10
 EOF
-	[[ $inst == pgdogd-mirror ]] || return 0
+	[[ $inst == pgdogd-mirror* ]] || return 0
 	cat >>"$dir/pgdog.toml" <<EOF
 
 [[databases]]

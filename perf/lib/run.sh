@@ -34,7 +34,7 @@ latency_p99() {
 # mirror_before records the mirror counters of target $1 before a run (pgdogd-mirror only).
 mirror_before() {
 	MIR0="" M_MIRRORED="" M_DROPPED="" M_MERRORS=""
-	[[ $1 == pgdogd-mirror ]] || return 0
+	[[ $1 == pgdogd-mirror* ]] || return 0
 	MIR0=$(mirror_counts "$1") || MIR0=""
 }
 

@@ -43,6 +43,7 @@ view_status() {
 	local line
 	line=$(printf 't=%2ds  prod %4s tps | mirrored %6d (%4d/s) | dropped: exposure %d, queue full %d, other %d | queue %d | lag %s ms' \
 		"$now" "$tps" "$m" "$rate" "$dx" "$dq" $((dl + du + ds + dv)) "$q" "$lag")
+	line+=$(slowest_line)
 	if ((VIEW_TTY)); then
 		printf '\r\033[K%s' "$line"
 		VIEW_OPEN=1
@@ -50,6 +51,41 @@ view_status() {
 		echo "$line"
 	fi
 	: "$total" "$d" "$e"
+}
+
+# admin_tsv runs admin console command $1; prints rows unaligned, tab-separated (query texts may hold '|').
+admin_tsv() {
+	PGPASSWORD=$ADMIN_PW timeout 10 "$(pg_tool psql)" -X -At -F $'\t' -h 127.0.0.1 -p "$PGD_PORT" -U admin -c "$1" admin
+}
+
+# SHOW MIRROR QUERIES' columns: mirror, fingerprint, calls, source_p50_ms, source_p95_ms,
+# source_p99_ms, mirror_p50_ms, mirror_p95_ms, mirror_p99_ms, ratio, mirror_errors,
+# source_errors, error_mismatches, tag_mismatches, query; the mirror's slowest first.
+# SHOW MIRROR ERRORS': mirror, fingerprint, kind, sqlstate, message, source_tag, mirror_tag,
+# count, first_seen, last_seen, query; the newest first.
+
+# slowest_line prints " | slowest on staging: <query> xN" for the first SHOW MIRROR QUERIES row
+# the mirror runs at least twice as slow, or nothing.
+slowest_line() {
+	admin_tsv "SHOW MIRROR QUERIES" 2>/dev/null | awk -F'\t' 'NR == 1 && $10 >= 2 {
+		q = $15; if (length(q) > 48) q = substr(q, 1, 45) "..."
+		printf " | slowest on staging: %s x%.0f", q, $10 }'
+}
+
+# insight_summary prints the three queries the mirror runs slowest against prod and the
+# statements that fail only on the mirror, for the summary; sets INSIGHT_TOP (the slowest
+# one's ratio and text) and INSIGHT_ERRORS (SQLSTATE and query of each error divergence).
+insight_summary() {
+	local rows errs
+	rows=$(admin_tsv "SHOW MIRROR QUERIES") || die "SHOW MIRROR QUERIES failed"
+	errs=$(admin_tsv "SHOW MIRROR ERRORS") || die "SHOW MIRROR ERRORS failed"
+	INSIGHT_TOP=$(awk -F'\t' 'NR == 1 { print $10 "\t" $15 }' <<<"$rows")
+	INSIGHT_ERRORS=$(awk -F'\t' '$3 == "mirror_error" { print $4 "\t" $11 }' <<<"$errs")
+	echo "  slowest on staging against prod (p50, calls compared):"
+	awk -F'\t' 'NR <= 3 { printf "    x%-6.1f %8.2f ms vs %6.2f ms  %6d  %s\n", $10, $7, $4, $3, substr($15, 1, 70) }' <<<"$rows"
+	echo "  divergences (statements that end differently on staging):"
+	awk -F'\t' 'NR <= 5 { printf "    %-13s %-5s x%-5d %s: %s\n", $3, $4, $8, substr($11, 1, 50), substr($5, 1, 50) }' <<<"$errs"
+	[[ -n $errs ]] || echo "    none"
 }
 
 # timing_check runs one transaction through pgdogd with 300 ms client-side pauses between
@@ -84,8 +120,10 @@ timing_check() {
 
 # summary prints the closing table (also kept as $OUT/summary.txt) and fails loudly when a check fails.
 summary() {
-	local txns prod_rows staging_rows row total m d e q dx dq dl du ds dv p50 p99 pct bad=()
+	local txns tpcb prod_rows staging_rows row total m d e q dx dq dl du ds dv p50 p99 pct bad=()
 	txns=$(awk '/^number of transactions actually processed:/ { split($6, a, "/"); print a[1] }' "$OUT/pgbench.log")
+	# tpcb-like is pgbench's first script: each of its transactions adds one history row.
+	tpcb=$(awk '/^SQL script 1:/ { s = 1 } s && /^ - [0-9]+ transactions/ { print $2; exit }' "$OUT/pgbench.log")
 	prod_rows=$(pg_sql prod "$PG_DB" "SELECT count(*) FROM pgbench_history") || die "cannot count rows on prod"
 	staging_rows=$(pg_sql staging "$PG_DB" "SELECT count(*) FROM pgbench_history") || die "cannot count rows on staging"
 	row=$(mirror_row) || die "SHOW MIRRORS returned no mirror"
@@ -94,7 +132,7 @@ summary() {
 	{
 		echo
 		echo "==> summary"
-		printf '  %-44s %s\n' "transactions on prod (pgbench)" "${txns:-?}" \
+		printf '  %-44s %s\n' "transactions on prod (pgbench)" "${txns:-?} (${tpcb:-?} tpcb-like)" \
 			"rows in pgbench_history on prod" "$prod_rows" \
 			"rows arrived in pgbench_history on staging" "$staging_rows ($pct%: exposure 1.0, then 0.5 from halfway)" \
 			"mirror: transactions seen / mirrored" "$total / $m" \
@@ -105,15 +143,22 @@ summary() {
 			"pauses on prod (ms)" "$TIMING_PROD" \
 			"pauses on staging (ms)" "$TIMING_STAGING" \
 			"timing fidelity: largest difference" "$TIMING_DIFF ms" \
+			"mirror report (/mirror, saved at the end)" "$OUT/mirror.html" \
 			"generated config" "$OUT/pgdog.toml, $OUT/users.toml" \
 			"logs" "$OUT/pgdogd.log, $OUT/pgbench.log"
+		insight_summary
 	} | tee "$OUT/summary.txt"
+	insight_summary >/dev/null # sets INSIGHT_TOP and INSIGHT_ERRORS here, outside the pipe
 	((staging_rows > 0 && m > 0)) || bad+=("no mirrored rows arrived on staging")
 	((staging_rows < prod_rows)) || bad+=("lowering mirror_exposure had no effect (staging $staging_rows rows, prod $prod_rows)")
-	[[ $prod_rows == "${txns:-x}" ]] || bad+=("prod holds $prod_rows history rows but pgbench reports ${txns:-no} transactions")
+	[[ $prod_rows == "${tpcb:-x}" ]] || bad+=("prod holds $prod_rows history rows but pgbench reports ${tpcb:-no} tpcb-like transactions")
 	awk -v d="$TIMING_DIFF" 'BEGIN { exit !(d <= 100) }' || bad+=("replayed pauses differ by $TIMING_DIFF ms (more than 100 ms)")
+	awk -F'\t' '{ exit !($1 >= 3 && $2 ~ /demo_orders/ && $2 ~ /customer/) }' <<<"$INSIGHT_TOP" ||
+		bad+=("the lookup by customer (no index on staging) is not reported slowest on staging: '$INSIGHT_TOP'")
+	grep -q $'^42703\t.*note' <<<"$INSIGHT_ERRORS" ||
+		bad+=("the update of demo_orders.note (no such column on staging) is not reported as a 42703 divergence")
 	((dq == 0)) || warn "$dq transactions dropped because the mirror queue was full: staging could not keep up (lower DEMO_RATE)"
-	((e == 0)) || warn "$e statements failed on staging"
+	((e == 0)) || say "$e statements failed on staging: the divergences above say which"
 	if ((${#bad[@]} > 0)); then
 		printf 'CHECK FAILED: %s\n' "${bad[@]}" >&2
 		exit 1
