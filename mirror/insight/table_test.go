@@ -4,7 +4,9 @@ package insight
 
 import (
 	"fmt"
+	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -163,29 +165,33 @@ func TestTotalsSurviveEvictionAndReset(t *testing.T) {
 
 func TestQueriesOrder(t *testing.T) {
 	tab := NewTable(100)
-	at := func(fp uint64, src, mir time.Duration) Statement {
+	at := func(fp uint64, src, mir time.Duration, calls int) []Statement {
 		st := ok(fp)
 		st.Source.Latency, st.Mirror.Latency = src, mir
-		return st
+		return slices.Repeat([]Statement{st}, calls)
 	}
-	tab.Observe("m", []Statement{
-		at(1, time.Millisecond, time.Millisecond),   // ratio 1, 1 call
-		at(2, time.Millisecond, 3*time.Millisecond), // ratio 3
-		at(3, 0, time.Millisecond),                  // source mean 0: ratio 0
-		at(4, time.Millisecond, time.Millisecond),   // ratio 1, 2 calls
-		at(4, time.Millisecond, time.Millisecond),
-		at(5, time.Millisecond, time.Millisecond), // ratio 1, 1 call, after fingerprint 1
-	}, t0)
+	ms := time.Millisecond
+	tab.Observe("m", slices.Concat(
+		at(1, 0, 0, MinCalls), // ratio 1 (the floor on both sides)
+		at(2, 900*time.Microsecond, 2900*time.Microsecond, MinCalls), // ratio (2.9+0.1)/(0.9+0.1) = 3
+		at(3, 0, 50*ms, 1),                                        // ratio 501, but one call: ranked after the others
+		at(4, ms, ms, MinCalls+1),                                 // ratio 1, more calls than 1
+		at(5, 400*time.Microsecond, 0, MinCalls),                  // ratio 0.2: the mirror is faster
+		at(6, 20*time.Microsecond, 90*time.Microsecond, MinCalls), // scheduling noise: ratio near 1, not 4.5
+	), t0)
 	var order []uint64
 	qs := tab.Queries(true)
 	for _, q := range qs {
 		order = append(order, q.Fingerprint)
 	}
-	if fmt.Sprint(order) != "[2 4 1 5 3]" {
-		t.Errorf("order %v, want [2 4 1 5 3]", order)
+	if fmt.Sprint(order) != "[2 6 4 1 5 3]" {
+		t.Errorf("order %v, want [2 6 4 1 5 3]", order)
 	}
-	if qs[0].Ratio != 3 || qs[4].Ratio != 0 || len(qs[0].OnSource.Buckets) != len(Bounds) || len(qs[0].OnMirror.Buckets) != len(Bounds) {
-		t.Errorf("ratios %v %v, buckets %d", qs[0].Ratio, qs[4].Ratio, len(qs[0].OnSource.Buckets))
+	near := func(x, want float64) bool { return math.Abs(x-want) < 0.001 }
+	f := float64(RatioFloor) / float64(ms) // in ms
+	if !near(qs[0].Ratio, (2.9+f)/(0.9+f)) || !near(qs[1].Ratio, (0.09+f)/(0.02+f)) || !near(qs[5].Ratio, (50+f)/f) ||
+		len(qs[0].OnSource.Buckets) != len(Bounds) || len(qs[0].OnMirror.Buckets) != len(Bounds) {
+		t.Errorf("ratios %v %v %v, buckets %d", qs[0].Ratio, qs[1].Ratio, qs[5].Ratio, len(qs[0].OnSource.Buckets))
 	}
 	if tab.Queries(false)[0].OnSource.Buckets != nil {
 		t.Errorf("buckets without asking")

@@ -79,8 +79,8 @@ type QueryStats struct {
 	// OnSource and OnMirror are the latencies of the statements that both
 	// sides ran (neither Missing).
 	OnSource, OnMirror Latency
-	// Ratio is the mirror's mean latency over the source's (0 when the
-	// source's is 0).
+	// Ratio is the mirror's mean latency over the source's, RatioFloor
+	// added to each (1 when both are equal, 0 with no calls).
 	Ratio       float64
 	Divergences [NumDivergenceKinds]int64
 	LastSeen    time.Time
