@@ -12,9 +12,12 @@
 // other statement is a call, both latencies observed, and is judged (judge.go): the mirror
 // alone failed (mirror_error), the source alone (source_error), both with different
 // SQLSTATEs (error_mismatch), or neither but with different kinds or command tags
-// (tag_mismatch, "UPDATE 1" against "UPDATE 0"). Each entry keeps, per divergence kind, a
-// count and the latest example; each mirror's totals are kept apart from the entries, so
-// that they survive eviction.
+// (tag_mismatch, "UPDATE 1" against "UPDATE 0"). Each entry keeps its divergences as
+// examples: one per error kind and SQLSTATE, with the first message and statement of that
+// SQLSTATE, and one for tag mismatches, with the latest tags; each with its count and first
+// and last times, at most eight per entry (past that a new SQLSTATE is counted with its
+// kind's first example). Each mirror's totals are kept apart from the entries, so that they
+// survive eviction.
 //
 // # Histograms
 //
@@ -46,5 +49,5 @@
 // histograms are 1.8 KiB of it), about 2.3 KiB with a full 256-byte text; a divergence
 // example adds about 0.25 KiB, up to 0.7 KiB with a distinct 256-byte text and message.
 // The default mirror_stats_queries of 1000 entries so costs 2.2 to 2.5 MB, at worst (every
-// entry with four full examples) about 5 MB.
+// entry with eight full examples) about 8 MB.
 package insight

@@ -91,9 +91,15 @@ func keep(dst *string, b []byte, shared string) {
 	}
 }
 
-// example is the latest statement of one divergence kind on one entry, with the kind's
-// count and first and last times.
+// maxExamples bounds the divergence examples an entry keeps: its failures by SQLSTATE are
+// few in practice, and past the bound a new SQLSTATE is counted with its kind's first one.
+const maxExamples = 8
+
+// example is one divergence of an entry: its kind, and for an error its SQLSTATE, with the
+// first message and statement of that SQLSTATE (for a tag mismatch, the latest tags and
+// statement), the count and first and last times.
 type example struct {
+	kind                 DivergenceKind
 	sqlstate, message    string
 	sourceTag, mirrorTag string
 	query                string
@@ -101,22 +107,64 @@ type example struct {
 	first, last          time.Time
 }
 
-// record makes st, of divergence kind, the latest example; text is the entry's text,
-// shared when the statement's is the same.
-func (ex *example) record(kind DivergenceKind, st *Statement, text string, now time.Time) {
-	keep(&ex.sourceTag, tagOf(&st.Source), ex.mirrorTag)
-	keep(&ex.mirrorTag, tagOf(&st.Mirror), ex.sourceTag)
+// failedState is the SQLSTATE of the side a divergence of kind blames (the mirror's when
+// both failed), nil for a tag mismatch.
+func failedState(kind DivergenceKind, st *Statement) []byte {
 	switch kind {
 	case MirrorError, ErrorMismatch:
-		keep(&ex.sqlstate, st.Mirror.Tag, ex.mirrorTag)
-		keep(&ex.message, st.Mirror.Message, "")
+		return st.Mirror.Tag
 	case SourceError:
-		keep(&ex.sqlstate, st.Source.Tag, ex.sourceTag)
-		keep(&ex.message, st.Source.Message, "")
-	default:
-		ex.sqlstate, ex.message = "", ""
+		return st.Source.Tag
 	}
-	keep(&ex.query, st.Text, text)
+	return nil
+}
+
+// example returns the entry's example of st's divergence of kind: the one of its SQLSTATE,
+// a new one while fewer than maxExamples are kept, or else the kind's first one (or, when
+// the kind has none, the least recently seen, made anew).
+func (e *entry) example(kind DivergenceKind, st *Statement) *example {
+	state := failedState(kind, st)
+	var sameKind, oldest *example
+	for _, ex := range e.divs {
+		if ex.kind == kind && (kind == TagMismatch || ex.sqlstate == string(state)) {
+			return ex
+		}
+		if ex.kind == kind && sameKind == nil {
+			sameKind = ex
+		}
+		if oldest == nil || ex.last.Before(oldest.last) {
+			oldest = ex
+		}
+	}
+	switch {
+	case len(e.divs) < maxExamples:
+		ex := &example{kind: kind}
+		e.divs = append(e.divs, ex)
+		return ex
+	case sameKind != nil:
+		return sameKind
+	}
+	*oldest = example{kind: kind}
+	return oldest
+}
+
+// record counts st, of divergence kind, in the example. A new example takes st's details;
+// a tag mismatch's takes the latest ones, an error's keeps those of its first occurrence.
+// text is the entry's text, shared when the statement's is the same.
+func (ex *example) record(kind DivergenceKind, st *Statement, text string, now time.Time) {
+	if ex.count == 0 || kind == TagMismatch {
+		keep(&ex.sourceTag, tagOf(&st.Source), ex.mirrorTag)
+		keep(&ex.mirrorTag, tagOf(&st.Mirror), ex.sourceTag)
+		keep(&ex.query, st.Text, text)
+		switch kind {
+		case MirrorError, ErrorMismatch:
+			keep(&ex.sqlstate, st.Mirror.Tag, ex.mirrorTag)
+			keep(&ex.message, st.Mirror.Message, "")
+		case SourceError:
+			keep(&ex.sqlstate, st.Source.Tag, ex.sourceTag)
+			keep(&ex.message, st.Source.Message, "")
+		}
+	}
 	if ex.count == 0 {
 		ex.first = now
 	}

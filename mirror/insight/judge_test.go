@@ -3,6 +3,7 @@
 package insight
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -103,24 +104,53 @@ func TestObserveRules(t *testing.T) {
 	}
 }
 
-func TestDivergenceLatestExample(t *testing.T) {
+func TestDivergenceExamplesBySQLState(t *testing.T) {
 	tab := NewTable(10)
-	for i, msg := range []string{"first", "second", "third"} {
-		st := Statement{Fingerprint: 1, Text: []byte("INSERT " + msg), Source: done("INSERT 0 1"), Mirror: fail("2350"+string(rune('0'+i)), msg)}
+	fail1 := func(state, msg, text string, at time.Duration) {
+		tab.Observe("m", []Statement{{Fingerprint: 1, Text: []byte(text), Source: done("INSERT 0 1"), Mirror: fail(state, msg)}}, t0.Add(at))
+	}
+	fail1("23505", "first duplicate", "INSERT 1", 0)
+	fail1("23505", "second duplicate", "INSERT 2", 2*time.Second)
+	fail1("42703", "no column", "INSERT 3", time.Second)
+	// An older time from a slower goroutine counts, but does not move Last back.
+	fail1("23505", "late duplicate", "INSERT 4", -time.Second)
+	// Tag mismatches keep the latest tags.
+	tab.Observe("m", []Statement{{Fingerprint: 1, Text: []byte("INSERT 5"), Source: done("INSERT 0 1"), Mirror: done("INSERT 0 0")}}, t0)
+	tab.Observe("m", []Statement{{Fingerprint: 1, Text: []byte("INSERT 6"), Source: done("INSERT 0 2"), Mirror: done("INSERT 0 0")}}, t0)
+	divs := tab.Divergences()
+	if len(divs) != 3 {
+		t.Fatalf("divergences %+v, want one per SQLSTATE and one tag mismatch", divs)
+	}
+	dup, col, tag := divs[0], divs[1], divs[2]
+	if dup.SQLState != "23505" || dup.Count != 3 || dup.Message != "first duplicate" || dup.Query != "INSERT 1" ||
+		!dup.First.Equal(t0) || !dup.Last.Equal(t0.Add(2*time.Second)) {
+		t.Errorf("23505: %+v, want 3 counted with the first message and statement", dup)
+	}
+	if col.SQLState != "42703" || col.Count != 1 || col.Message != "no column" {
+		t.Errorf("42703: %+v", col)
+	}
+	if tag.Kind != TagMismatch || tag.Count != 2 || tag.SourceTag != "INSERT 0 2" || tag.Query != "INSERT 6" {
+		t.Errorf("tag mismatch: %+v, want the latest tags", tag)
+	}
+	q := tab.Queries(false)[0]
+	if q.Divergences[MirrorError] != 4 || q.Divergences[TagMismatch] != 2 || q.Query != "insert $1" {
+		t.Errorf("entry %+v", q)
+	}
+}
+
+func TestDivergenceExamplesBounded(t *testing.T) {
+	tab := NewTable(10)
+	for i := range maxExamples + 3 {
+		st := Statement{Fingerprint: 1, Text: []byte("x"), Source: done("SELECT 1"), Mirror: fail(fmt.Sprintf("XX%03d", i), "m")}
 		tab.Observe("m", []Statement{st}, t0.Add(time.Duration(i)*time.Second))
 	}
-	// An older time from a slower goroutine counts, but does not move Last back.
-	tab.Observe("m", []Statement{{Fingerprint: 1, Text: []byte("INSERT late"), Source: done("INSERT 0 1"), Mirror: fail("23509", "late")}}, t0)
 	divs := tab.Divergences()
-	if len(divs) != 1 {
-		t.Fatalf("divergences %+v", divs)
+	var total int64
+	for _, d := range divs {
+		total += d.Count
 	}
-	d := divs[0]
-	if d.Count != 4 || !d.First.Equal(t0) || !d.Last.Equal(t0.Add(2*time.Second)) || d.SQLState != "23509" || d.Message != "late" || d.Query != "INSERT late" {
-		t.Errorf("divergence %+v", d)
-	}
-	if q := tab.Queries(false); q[0].Query != "insert first" || !q[0].LastSeen.Equal(t0.Add(2*time.Second)) {
-		t.Errorf("entry keeps its first text, normalised, and latest time: %+v", q[0])
+	if len(divs) != maxExamples || total != maxExamples+3 || tab.Queries(false)[0].Divergences[MirrorError] != maxExamples+3 {
+		t.Errorf("%d examples counting %d, want %d counting %d", len(divs), total, maxExamples, maxExamples+3)
 	}
 }
 

@@ -67,10 +67,8 @@ func (e *entry) stats(buckets bool) QueryStats {
 		floor := float64(RatioFloor) * float64(n)
 		q.Ratio = (float64(e.mir.Total()) + floor) / (float64(e.src.Total()) + floor)
 	}
-	for k, ex := range e.div {
-		if ex != nil {
-			q.Divergences[k] = ex.count
-		}
+	for _, ex := range e.divs {
+		q.Divergences[ex.kind] += ex.count
 	}
 	return q
 }
@@ -83,12 +81,9 @@ func (t *Table) Divergences() []Divergence {
 	var out []Divergence
 	t.each(func(sh *shard) {
 		for e := sh.head; e != nil; e = e.next {
-			for k, ex := range e.div {
-				if ex == nil || ex.count == 0 {
-					continue
-				}
+			for _, ex := range e.divs {
 				out = append(out, Divergence{
-					Mirror: e.key.mirror, Fingerprint: e.key.fp, Kind: DivergenceKind(k),
+					Mirror: e.key.mirror, Fingerprint: e.key.fp, Kind: ex.kind,
 					SQLState: ex.sqlstate, Message: ex.message,
 					SourceTag: ex.sourceTag, MirrorTag: ex.mirrorTag,
 					Query: ex.query, Count: ex.count, First: ex.first, Last: ex.last,
@@ -101,7 +96,8 @@ func (t *Table) Divergences() []Divergence {
 			b.Last.Compare(a.Last),
 			cmp.Compare(a.Fingerprint, b.Fingerprint),
 			cmp.Compare(a.Mirror, b.Mirror),
-			cmp.Compare(a.Kind, b.Kind))
+			cmp.Compare(a.Kind, b.Kind),
+			cmp.Compare(a.SQLState, b.SQLState))
 	})
 	return out
 }

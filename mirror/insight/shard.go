@@ -27,7 +27,7 @@ type entry struct {
 	text       string    // the example text, clipped
 	calls      int64
 	last       time.Time
-	div        [NumDivergenceKinds]*example // nil until the kind's first divergence
+	divs       []*example // by kind, and for the errors by SQLSTATE; at most maxExamples
 	src, mir   Histogram
 }
 
@@ -82,10 +82,7 @@ func (sh *shard) record(mirror string, st *Statement, kind DivergenceKind, now t
 			e.last = now
 		}
 		if kind < NumDivergenceKinds {
-			if e.div[kind] == nil {
-				e.div[kind] = new(example)
-			}
-			e.div[kind].record(kind, st, e.text, now)
+			e.example(kind, st).record(kind, st, e.text, now)
 		}
 	}
 	tot.compared++
