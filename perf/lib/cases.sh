@@ -1,7 +1,7 @@
 # Benchmark cases and targets of perf/bench.sh: pgbench options, durations, target endpoints.
 # shellcheck shell=bash
 
-ALL_CASES="select-simple-c16 select-extended-c16 select-prepared-c16 select-simple-c200 tpcb-c16 connect-c8 idle-clients"
+ALL_CASES="select-simple-c16 select-extended-c16 select-prepared-c16 select-simple-c200 tpcb-c16 tpcb-r1000-c16 connect-c8 idle-clients"
 ALL_TARGETS="direct pgbouncer pgdogd pgdogd-mirror pgdogd-mirror-nostats pgbouncer-tls pgdogd-tls"
 # DEFAULT_TARGETS is what runs without BENCH_TARGETS: the -tls targets are asked for by name.
 DEFAULT_TARGETS="direct pgbouncer pgdogd pgdogd-mirror"
@@ -15,6 +15,9 @@ case_args() {
 	select-prepared-c16) echo "-S -M prepared -c 16" ;;
 	select-simple-c200) echo "-S -M simple -c 200" ;;
 	tpcb-c16) echo "-b tpcb-like -M simple -c 16" ;;
+	# The same at a fixed 1000 transactions/s: every target does the same work, and a mirror
+	# keeps up (no drops), so CPU per transaction compares like with like.
+	tpcb-r1000-c16) echo "-b tpcb-like -M simple -c 16 -R 1000" ;;
 	connect-c8) echo "-S -M simple -C -c 8" ;;
 	idle-clients) echo "" ;;
 	*) return 1 ;;
