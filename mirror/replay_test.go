@@ -209,6 +209,14 @@ func (c *countingConn) Write(p []byte) (int, error) {
 }
 
 func TestReplayCoalescesCloseRequests(t *testing.T) {
+	for _, compare := range []bool{false, true} {
+		testReplayCoalesces(t, compare)
+	}
+}
+
+// testReplayCoalesces replays four requests, three of them within Coalesce: in two writes,
+// or with compare (each request's reply timed on its own) in four.
+func testReplayCoalesces(t *testing.T, compare bool) {
 	a, got, done := startScripted(t)
 	var txn []byte
 	txn = AppendRecord(txn, 0, codec.AppendQuery(nil, "begin"))
@@ -219,14 +227,18 @@ func TestReplayCoalescesCloseRequests(t *testing.T) {
 	clock := newVirtualClock()
 	r := NewReplayer()
 	r.Clock = clock.now
+	r.Compare = compare
 	res, err := r.Replay(cc, txn, clock.now(), clock.sleep)
 	_ = a.Close()
 	<-done
 	if err != nil || res.Requests != 4 {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
-	if cc.writes != 2 {
-		t.Fatalf("%d writes, want 2: three requests within %v, then one 20ms later", cc.writes, Coalesce)
+	if want := map[bool]int{false: 2, true: 4}[compare]; cc.writes != want {
+		t.Fatalf("compare %v: %d writes, want %d: three requests within %v, then one 20ms later", compare, cc.writes, want, Coalesce)
+	}
+	if n := bytes.Count(r.Outcomes(), []byte{SyncPoint}); compare && n != 4 {
+		t.Fatalf("%d sync points recorded, want 4", n)
 	}
 	if !strings.HasSuffix(got.String(), string(codec.AppendQuery(nil, "commit"))) {
 		t.Fatalf("destination got %q", got.String())

@@ -15,7 +15,7 @@ func fingerprint(fp uint64) string { return fmt.Sprintf("%016x", fp) }
 
 // mirrorQueryFields are SHOW MIRROR QUERIES' columns: one row per query
 // fingerprint and mirror, latencies in milliseconds on both sides, the
-// ratio of their means, and the divergences by kind.
+// ratio of their medians, and the divergences by kind.
 var mirrorQueryFields = []field[insight.QueryStats]{
 	{text("mirror"), func(q *insight.QueryStats) any { return q.Mirror }},
 	{text("fingerprint"), func(q *insight.QueryStats) any { return fingerprint(q.Fingerprint) }},

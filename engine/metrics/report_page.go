@@ -46,7 +46,7 @@ const reportHTML = `<!DOCTYPE html>
 // reportChartSVG is the latency chart, drawn from a *chart.
 const reportChartSVG = `{{with .Chart}}{{$c := .}}<section class="card">
   <h2>Slowest queries on the mirror</h2>
-  <p class="muted">Median latency (bar) and 99th percentile (whisker and marker) of each query on the source and on the mirror, slowest relative to the source first; the ratio is the mirror's mean latency over the source's.</p>
+  <p class="muted">Median latency (bar) and 99th percentile (whisker and marker) of each query on the source and on the mirror, slowest relative to the source first; the ratio is the mirror's median latency over the source's, 0.2 ms added to each so that sub-millisecond statements do not read as regressions from scheduling delays.</p>
   <svg id="latency-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{.Width}} {{.Height}}" width="100%" role="img" aria-label="Latency of the slowest queries, source and mirror" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif">
     <g font-size="12" fill="#374151">
       <text x="12" y="22" fill="#6b7280">query · mirror · calls · fingerprint</text>

@@ -8,7 +8,9 @@ import (
 	"time"
 )
 
-// RatioFloor is added to both sides' mean latency in Ratio. The source's loop times a
+// RatioFloor is added to both sides' median latency in Ratio (medians, not means: a
+// replay goroutine descheduled for a few milliseconds on a loaded machine would otherwise
+// make a quick statement's mean several times the source's). The source's loop times a
 // statement between its own write and its own read of the reply, often without sleeping in
 // between; the mirror's replay goroutine sleeps in its read and is woken by the runtime,
 // which under load adds 0.1 to 0.2 ms (measured on make demo's 2-core run: BEGIN at 10 us
@@ -63,9 +65,8 @@ func (e *entry) stats(buckets bool) QueryStats {
 		OnMirror:    e.mir.Summary(buckets),
 		LastSeen:    e.last,
 	}
-	if n := e.calls; n > 0 { // both sides have the same count
-		floor := float64(RatioFloor) * float64(n)
-		q.Ratio = (float64(e.mir.Total()) + floor) / (float64(e.src.Total()) + floor)
+	if e.calls > 0 {
+		q.Ratio = float64(q.OnMirror.P50+RatioFloor) / float64(q.OnSource.P50+RatioFloor)
 	}
 	for _, ex := range e.divs {
 		q.Divergences[ex.kind] += ex.count

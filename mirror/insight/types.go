@@ -79,7 +79,7 @@ type QueryStats struct {
 	// OnSource and OnMirror are the latencies of the statements that both
 	// sides ran (neither Missing).
 	OnSource, OnMirror Latency
-	// Ratio is the mirror's mean latency over the source's, RatioFloor
+	// Ratio is the mirror's median latency over the source's, RatioFloor
 	// added to each (1 when both are equal, 0 with no calls).
 	Ratio       float64
 	Divergences [NumDivergenceKinds]int64
