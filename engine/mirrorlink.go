@@ -4,6 +4,7 @@ package engine
 
 import (
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/pgdogd/pgdogd/codec"
@@ -110,11 +111,12 @@ func (l *mirrorLink) replay(r *mirror.Replayer, t txn) {
 	// mirror silent for mirror_timeout beyond that is taken as hung.
 	r.Timeout = base + t.duration()
 	r.Compare = t.compared
+	r.TimeEach = t.compared && rand.Float64() < l.e.cfg.Load().General.MirrorStatsTiming
 	res, err := r.Replay(s.nc, t.requests(), time.Now(), nil)
-	r.Compare = false
 	if err == nil && t.compared {
-		l.e.insight.Observe(d.destDB, l.cmp.Compare(t.requests(), t.outcomes(), r.Outcomes()), time.Now())
+		l.e.insight.Observe(d.destDB, l.cmp.Compare(t.requests(), t.outcomes(), r.Outcomes(), r.TimeEach), time.Now())
 	}
+	r.Compare, r.TimeEach = false, false
 	d.stats.errors.Add(int64(res.Errors))
 	d.stats.maxLateNanos.Store(int64(res.MaxLate))
 	if err != nil || res.Errors > 0 && s.stmts.Len() > 0 {

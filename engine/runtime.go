@@ -29,6 +29,7 @@ var runtimeApply = map[string]func(e *Engine, cfg *config.Config){
 	"shutdown_timeout":            noApply, // read at shutdown
 	"mirror_stats":                noApply, // read at each transaction's start
 	"mirror_stats_metrics":        noApply, // read at each scrape
+	"mirror_stats_timing":         noApply, // read at each replay
 	"mirror_stats_queries":        applyMirrorStatsQueries,
 }
 

@@ -18,6 +18,7 @@ import (
 func TestRuntimeKeys(t *testing.T) {
 	want := "checkout_timeout connect_timeout default_pool_size idle_timeout min_pool_size mirror_exposure " +
 		"mirror_max_transaction_size mirror_memory_limit mirror_queue mirror_stats mirror_stats_metrics mirror_stats_queries " +
+		"mirror_stats_timing " +
 		"server_lifetime shutdown_timeout"
 	if got := strings.Join(config.RuntimeKeys(), " "); got != want {
 		t.Fatalf("RuntimeKeys:\n got  %s\n want %s", got, want)

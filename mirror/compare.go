@@ -59,10 +59,12 @@ const maxAssembled = 1 << 20
 var unknownText = []byte("/* statement not captured */")
 
 // Compare pairs the statements of one transaction: reqs are its captured
-// request records, source and mirror the outcome records of each side. The
-// statements it returns, and their texts and tags, are valid until the next
-// Compare or until reqs, source or mirror change.
-func (c *Comparer) Compare(reqs, source, mirror []byte) []insight.Statement {
+// request records, source and mirror the outcome records of each side; timed
+// says the mirror ran each request alone (Replayer.TimeEach), so that its
+// latencies are each statement's own. The statements it returns, and their
+// texts and tags, are valid until the next Compare or until reqs, source or
+// mirror change.
+func (c *Comparer) Compare(reqs, source, mirror []byte, timed bool) []insight.Statement {
 	c.slots, c.arena = c.slots[:0], c.arena[:0]
 	clear(c.portals)
 	c.walkRequests(reqs)
@@ -71,7 +73,7 @@ func (c *Comparer) Compare(reqs, source, mirror []byte) []insight.Statement {
 	c.out = c.out[:0]
 	i, j, k := 0, 0, 0
 	for i < len(c.src) || j < len(c.mir) {
-		var st insight.Statement
+		st := insight.Statement{Timed: timed}
 		var g, r int
 		switch {
 		case j >= len(c.mir) || i < len(c.src) && before(c.src[i], c.mir[j]):

@@ -90,14 +90,14 @@ func TestCompareSimpleQueries(t *testing.T) {
 	// The mirror fails the UPDATE: it skips the SELECT of the same query string.
 	mir := side(t, 5, "C:BEGIN", "Z", "E:42703", "Z", "I", "Z", "C:ROLLBACK", "Z")
 	var c Comparer
-	check(t, c.Compare(reqs, src, mir), []want{
+	check(t, c.Compare(reqs, src, mir, true), []want{
 		{"BEGIN", insight.Complete, insight.Complete, "BEGIN", "BEGIN"},
 		{"update t set a = 1 where id = 2", insight.Complete, insight.Failed, "UPDATE 1", "42703"},
 		{"select 1", insight.Complete, insight.Missing, "SELECT 1", ""},
 		{"", insight.Empty, insight.Empty, "", ""},
 		{"COMMIT", insight.Complete, insight.Complete, "COMMIT", "ROLLBACK"},
 	})
-	got := c.Compare(reqs, src, mir)
+	got := c.Compare(reqs, src, mir, true)
 	if got[1].Source.Latency != time.Millisecond || got[1].Mirror.Latency != 5*time.Millisecond ||
 		string(got[1].Mirror.Message) != "m 42703" {
 		t.Errorf("update: source %v, mirror %v %q", got[1].Source.Latency, got[1].Mirror.Latency, got[1].Mirror.Message)
@@ -132,7 +132,7 @@ func TestCompareExtendedProtocol(t *testing.T) {
 		&pgproto3.Bind{PreparedStatement: "s1"}, &pgproto3.Execute{}, &pgproto3.Sync{}))
 	src := side(t, 1, "C:UPDATE 1", "C:INSERT 0 1", "Z", "C:SELECT 1", "C:UPDATE 1", "Z")
 	mir := side(t, 2, "C:UPDATE 0", "C:INSERT 0 1", "Z", "E:57014", "Z")
-	check(t, c.Compare(reqs, src, mir), []want{
+	check(t, c.Compare(reqs, src, mir, true), []want{
 		{"update accounts set abalance = abalance + $1 where aid = $2", insight.Complete, insight.Complete, "UPDATE 1", "UPDATE 0"},
 		{"insert into history values ($1)", insight.Complete, insight.Complete, "INSERT 0 1", "INSERT 0 1"},
 		{"select abalance from accounts where aid = $1", insight.Complete, insight.Failed, "SELECT 1", "57014"},
@@ -140,7 +140,7 @@ func TestCompareExtendedProtocol(t *testing.T) {
 	})
 	// The next transaction binds s1 without parsing it: its text was kept.
 	reqs = AppendRecord(nil, 0, frames(t, &pgproto3.Bind{PreparedStatement: "s1"}, &pgproto3.Execute{}, &pgproto3.Sync{}))
-	check(t, c.Compare(reqs, side(t, 1, "C:UPDATE 1", "Z"), side(t, 1, "C:UPDATE 1", "Z")), []want{
+	check(t, c.Compare(reqs, side(t, 1, "C:UPDATE 1", "Z"), side(t, 1, "C:UPDATE 1", "Z"), true), []want{
 		{"update accounts set abalance = abalance + $1 where aid = $2", insight.Complete, insight.Complete, "UPDATE 1", "UPDATE 1"},
 	})
 }
@@ -148,7 +148,7 @@ func TestCompareExtendedProtocol(t *testing.T) {
 func TestCompareUnknownStatement(t *testing.T) {
 	var c Comparer
 	reqs := AppendRecord(nil, 0, frames(t, &pgproto3.Bind{PreparedStatement: "gone"}, &pgproto3.Execute{}, &pgproto3.Sync{}))
-	got := c.Compare(reqs, side(t, 1, "C:SELECT 1", "Z"), side(t, 1, "C:SELECT 1", "Z"))
+	got := c.Compare(reqs, side(t, 1, "C:SELECT 1", "Z"), side(t, 1, "C:SELECT 1", "Z"), true)
 	if len(got) != 1 || string(got[0].Text) != string(unknownText) {
 		t.Fatalf("got %+v, want one statement with the unknown text", got)
 	}

@@ -64,12 +64,15 @@ type Replayer struct {
 	errors  int
 
 	// Compare, when set, makes Replay record how each statement ended
-	// (Outcomes), for the comparison with the source. It also sends each
-	// request alone, once the replies to the previous one are in, as the
-	// client did: coalesced requests would run back to back on the
-	// destination, their replies arrive in one read, and the first
-	// statement would be charged the time of all.
-	Compare     bool
+	// (Outcomes), for the comparison with the source.
+	Compare bool
+	// TimeEach, with Compare, sends each request alone, once the replies to
+	// the previous one are in, as the client did, so that each outcome's
+	// latency is its statement's own: coalesced requests run back to back on
+	// the destination, their replies arrive in one read, and the first
+	// statement would be charged the time of all (the others nothing). It
+	// costs a write and a read per request.
+	TimeEach    bool
 	outcomes    []byte
 	stmtStart   time.Time // when the statement being answered began: sent, or the previous one ended
 	outstanding bool      // a request was sent and its ReadyForQuery has not come
@@ -118,8 +121,8 @@ const Coalesce = time.Millisecond
 // never accumulates. Before each batch it reads and discards the replies
 // owed so far, as the client had its answers before going on; that read
 // usually returns about when the next request is due, so the wait costs no
-// timer; the last replies are read as they come (with Compare set, every
-// request is a batch of its own). Errors from the
+// timer; the last replies are read as they come (with Compare and TimeEach
+// set, every request is a batch of its own). Errors from the
 // destination are counted, not returned; a returned error means the
 // connection is unusable (ErrTimeout when Timeout passed).
 func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sleeper) (Result, error) {
@@ -164,7 +167,7 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 		horizon := max(at+Coalesce, now)
 		for first := true; len(buf) > 0; first = false {
 			next, req, n, ok := NextRecord(buf)
-			if !ok || (next > horizon || r.Compare) && !first {
+			if !ok || (next > horizon || r.Compare && r.TimeEach) && !first {
 				break
 			}
 			buf = buf[n:]

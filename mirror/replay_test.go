@@ -215,7 +215,7 @@ func TestReplayCoalescesCloseRequests(t *testing.T) {
 }
 
 // testReplayCoalesces replays four requests, three of them within Coalesce: in two writes,
-// or with compare (each request's reply timed on its own) in four.
+// or with compare and TimeEach (each request's reply timed on its own) in four.
 func testReplayCoalesces(t *testing.T, compare bool) {
 	a, got, done := startScripted(t)
 	var txn []byte
@@ -227,7 +227,7 @@ func testReplayCoalesces(t *testing.T, compare bool) {
 	clock := newVirtualClock()
 	r := NewReplayer()
 	r.Clock = clock.now
-	r.Compare = compare
+	r.Compare, r.TimeEach = compare, compare
 	res, err := r.Replay(cc, txn, clock.now(), clock.sleep)
 	_ = a.Close()
 	<-done

@@ -111,6 +111,7 @@ auth_type = "scram"
 mirror_queue = 128      # transactions queued per client for staging; more are dropped, never blocking prod
 mirror_exposure = 1.0   # fraction of transactions mirrored (the demo lowers it to 0.5 at runtime)
 mirror_stats = true     # compare every mirrored statement with prod: SHOW MIRROR QUERIES, /mirror
+mirror_stats_timing = 0.1 # the share of transactions staging runs statement by statement to time each one
 openmetrics_port = $MET_PORT # /metrics and the /mirror report
 openmetrics_host = "127.0.0.1"
 

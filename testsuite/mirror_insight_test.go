@@ -4,13 +4,14 @@ package testsuite
 
 import (
 	"fmt"
-	"github.com/pgdogd/pgdogd/mirror/insight"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgdogd/pgdogd/mirror/insight"
 )
 
 // insightSchema is created on every cluster; insightSource only on the source (and the
@@ -65,6 +66,7 @@ func insightProxy(t *testing.T, s *mirrorSet, tune func(*ProxyConfig)) (*Proxy, 
 	cfg.Mirroring = cfg.Mirroring[:1]
 	cfg.General.MirrorExposure = float64p(1)
 	cfg.General.MirrorQueue = 100000
+	cfg.General.MirrorStatsTiming = float64p(1) // every statement timed: the latency checks need them all
 	if tune != nil {
 		tune(&cfg)
 	}

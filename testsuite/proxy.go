@@ -43,6 +43,8 @@ type General struct {
 	// MirrorStats is a pointer because false is meaningful: nil leaves the key out (true).
 	MirrorStats        *bool `toml:"mirror_stats,omitempty"`
 	MirrorStatsQueries int   `toml:"mirror_stats_queries,omitzero"`
+	// MirrorStatsTiming is a pointer because 0.0 is meaningful: nil leaves the key out (0.1).
+	MirrorStatsTiming *float64 `toml:"mirror_stats_timing,omitempty"`
 	// PinSessionState is a pointer because false is meaningful: nil leaves the key out (true).
 	PinSessionState *bool `toml:"pin_session_state,omitempty"`
 	// Metrics endpoint (0 = off).

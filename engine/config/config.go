@@ -40,6 +40,11 @@ type General struct {
 	// statement with its source (latency, command tag, SQLSTATE) per query
 	// fingerprint; default true.
 	MirrorStats bool
+	// MirrorStatsTiming is pgdogd's own mirror_stats_timing: the share of
+	// compared transactions whose statements the mirror runs one at a time
+	// (as the client did) so that each one's latency is its own; the others
+	// are compared for errors and command tags only. Default 0.1.
+	MirrorStatsTiming float64
 	// MirrorStatsQueries is pgdogd's own mirror_stats_queries: how many
 	// (fingerprint, mirror) entries the comparison keeps, least recently
 	// seen evicted; default 1000 (about 2.5 KiB each).

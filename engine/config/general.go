@@ -27,6 +27,11 @@ const DefaultMirrorMemoryLimit = 256 << 20
 // answers holds up its client's queue for about half a minute.
 const DefaultMirrorTimeout = 30 * time.Second
 
+// DefaultMirrorStatsTiming is mirror_stats_timing's default: one compared transaction in
+// ten is timed statement by statement, which costs the replay a write and a read per
+// statement instead of per batch (see perf/README.md for the measured cost).
+const DefaultMirrorStatsTiming = 0.1
+
 // DefaultMirrorStatsQueries is mirror_stats_queries' default: a thousand
 // (fingerprint, mirror) entries of about 2.5 KiB each (mirror/insight measures it).
 const DefaultMirrorStatsQueries = 1000

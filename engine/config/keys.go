@@ -76,6 +76,8 @@ var generalKeys = slices.Concat(implemented(
 		check(atLeastMs(time.Millisecond)),
 	integer("mirror_seed", func(g *General) *int { return &g.MirrorSeed }, 0).check(notNegative),
 	boolean("mirror_stats", func(g *General) *bool { return &g.MirrorStats }, true).settable(onOff),
+	number("mirror_stats_timing", func(g *General) *float64 { return &g.MirrorStatsTiming }, DefaultMirrorStatsTiming).
+		check(exposure).settable(share),
 	integer("mirror_stats_queries", func(g *General) *int { return &g.MirrorStatsQueries }, DefaultMirrorStatsQueries).
 		check(atLeast(1)).settable(wholeNumber(1, 1<<20)),
 	integer("mirror_stats_metrics", func(g *General) *int { return &g.MirrorStatsMetrics }, DefaultMirrorStatsMetrics).

@@ -117,7 +117,7 @@ func TestSetGeneralNotSettable(t *testing.T) {
 	}
 	want := []string{"checkout_timeout", "connect_timeout", "default_pool_size", "idle_timeout", "min_pool_size",
 		"mirror_exposure", "mirror_max_transaction_size", "mirror_memory_limit", "mirror_queue", "mirror_stats",
-		"mirror_stats_metrics", "mirror_stats_queries", "server_lifetime",
+		"mirror_stats_metrics", "mirror_stats_queries", "mirror_stats_timing", "server_lifetime",
 		"shutdown_timeout"}
 	if got := RuntimeKeys(); !slices.Equal(got, want) {
 		t.Errorf("RuntimeKeys = %q, want %q", got, want)

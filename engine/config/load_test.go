@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 		PoolerMode: ModeTransaction, CheckoutTimeout: 5 * time.Second, ConnectTimeout: 5 * time.Second,
 		IdleTimeout: time.Minute, ServerLifetime: 24 * time.Hour, ShutdownTimeout: time.Minute,
 		AuthType: "scram", PassthroughAuth: "disabled", PreparedStatements: "extended", PreparedStatementsLimit: math.MaxInt64,
-		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20, MirrorTimeout: 30 * time.Second, MirrorStats: true, MirrorStatsQueries: 1000, MirrorStatsMetrics: 20,
+		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20, MirrorTimeout: 30 * time.Second, MirrorStats: true, MirrorStatsTiming: 0.1, MirrorStatsQueries: 1000, MirrorStatsMetrics: 20,
 		PinSessionState: true, TLSVerify: "prefer", ClientLoginTimeout: time.Minute, MirrorMemoryLimit: 256 << 20,
 		OpenmetricsHost: "0.0.0.0", MaxMessageSize: 64 << 20,
 	}

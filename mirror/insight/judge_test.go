@@ -63,7 +63,7 @@ func TestObserveRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		tab := NewTable(10)
-		tab.Observe("m1", []Statement{{Fingerprint: 7, Text: []byte("q"), Source: tt.src, Mirror: tt.mir}}, t0)
+		tab.Observe("m1", []Statement{{Fingerprint: 7, Text: []byte("q"), Source: tt.src, Mirror: tt.mir, Timed: true}}, t0)
 		qs, divs, tots := tab.Queries(false), tab.Divergences(), tab.Totals()
 		if !tt.compared {
 			if len(qs) != 0 || len(divs) != 0 || len(tots) != 0 || tab.Len() != 0 {
@@ -141,7 +141,7 @@ func TestDivergenceExamplesBySQLState(t *testing.T) {
 func TestDivergenceExamplesBounded(t *testing.T) {
 	tab := NewTable(10)
 	for i := range maxExamples + 3 {
-		st := Statement{Fingerprint: 1, Text: []byte("x"), Source: done("SELECT 1"), Mirror: fail(fmt.Sprintf("XX%03d", i), "m")}
+		st := Statement{Timed: true, Fingerprint: 1, Text: []byte("x"), Source: done("SELECT 1"), Mirror: fail(fmt.Sprintf("XX%03d", i), "m")}
 		tab.Observe("m", []Statement{st}, t0.Add(time.Duration(i)*time.Second))
 	}
 	divs := tab.Divergences()
@@ -156,7 +156,7 @@ func TestDivergenceExamplesBounded(t *testing.T) {
 
 func TestNoAliasing(t *testing.T) {
 	text, tag, msg := []byte("SELECT 1"), []byte("23505"), []byte("duplicate")
-	st := Statement{Fingerprint: 1, Text: text, Source: done("SELECT 1"), Mirror: Outcome{Kind: Failed, Tag: tag, Message: msg}}
+	st := Statement{Timed: true, Fingerprint: 1, Text: text, Source: done("SELECT 1"), Mirror: Outcome{Kind: Failed, Tag: tag, Message: msg}}
 	tab := NewTable(10)
 	tab.Observe("m", []Statement{st}, t0)
 	for _, b := range [][]byte{text, tag, msg} {
@@ -199,5 +199,18 @@ func TestClip(t *testing.T) {
 	d := tab.Divergences()[0]
 	if len(d.Query) != maxText || len(d.Message) != maxText || !utf8.ValidString(d.Query) || len(tab.Queries(false)[0].Query) != maxText {
 		t.Errorf("query %d bytes, message %d bytes", len(d.Query), len(d.Message))
+	}
+}
+
+func TestUntimedStatementsCountWithoutLatency(t *testing.T) {
+	tab := NewTable(10)
+	st := Statement{Fingerprint: 3, Text: []byte("q"), Source: done("UPDATE 1"), Mirror: done("UPDATE 0")}
+	st.Source.Latency, st.Mirror.Latency = time.Millisecond, 0 // a batch's: not the statement's own
+	tab.Observe("m", []Statement{st}, t0)
+	st.Timed, st.Mirror.Latency = true, 2*time.Millisecond
+	tab.Observe("m", []Statement{st}, t0)
+	q := tab.Queries(false)[0]
+	if q.Calls != 2 || q.Divergences[TagMismatch] != 2 || q.OnSource.Count != 1 || q.OnMirror.Total != 2*time.Millisecond {
+		t.Errorf("%+v: want 2 calls and divergences, 1 timed", q)
 	}
 }

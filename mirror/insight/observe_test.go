@@ -14,7 +14,7 @@ import (
 func transaction(base uint64) []Statement {
 	sts := make([]Statement, 8)
 	for i := range sts {
-		sts[i] = Statement{Fingerprint: base + uint64(i), Text: []byte("UPDATE t SET v = $1 WHERE id = $2 /* " + strconv.Itoa(i) + " */"),
+		sts[i] = Statement{Timed: true, Fingerprint: base + uint64(i), Text: []byte("UPDATE t SET v = $1 WHERE id = $2 /* " + strconv.Itoa(i) + " */"),
 			Source: done("UPDATE 1"), Mirror: done("UPDATE 1")}
 		sts[i].Source.Latency, sts[i].Mirror.Latency = time.Duration(i+1)*150*time.Microsecond, time.Duration(i+2)*130*time.Microsecond
 	}

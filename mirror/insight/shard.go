@@ -76,8 +76,10 @@ func (sh *shard) record(mirror string, st *Statement, kind DivergenceKind, now t
 	} else {
 		tot = e.tot
 		e.calls++
-		e.src.Observe(st.Source.Latency)
-		e.mir.Observe(st.Mirror.Latency)
+		if st.Timed {
+			e.src.Observe(st.Source.Latency)
+			e.mir.Observe(st.Mirror.Latency)
+		}
 		if now.After(e.last) {
 			e.last = now
 		}

@@ -15,7 +15,7 @@ import (
 
 // ok is a statement both sides completed alike.
 func ok(fp uint64) Statement {
-	return Statement{Fingerprint: fp, Text: []byte("SELECT 1"), Source: done("SELECT 1"), Mirror: done("SELECT 1")}
+	return Statement{Timed: true, Fingerprint: fp, Text: []byte("SELECT 1"), Source: done("SELECT 1"), Mirror: done("SELECT 1")}
 }
 
 // present is the set of fingerprints the table holds.
@@ -138,7 +138,7 @@ func TestTotalsSurviveEvictionAndReset(t *testing.T) {
 	for fp := range uint64(1000) {
 		sts := []Statement{ok(fp), {Fingerprint: fp + 5000, Source: done("UPDATE 1"), Mirror: done("UPDATE 0")}}
 		if fp%10 == 0 {
-			sts = append(sts, Statement{Fingerprint: fp, Source: done("SELECT 1"), Mirror: fail("42P01", "no table")})
+			sts = append(sts, Statement{Timed: true, Fingerprint: fp, Source: done("SELECT 1"), Mirror: fail("42P01", "no table")})
 		}
 		tab.Observe("b", sts, t0)
 		tab.Observe("a", []Statement{ok(fp)}, t0)
@@ -276,7 +276,7 @@ func TestMemoryPerEntry(t *testing.T) {
 	measure := func(diverge bool) float64 {
 		sts := make([]Statement, n)
 		for i := range sts {
-			sts[i] = Statement{Fingerprint: uint64(i), Text: text, Source: done("SELECT 1"), Mirror: done("SELECT 1")}
+			sts[i] = Statement{Timed: true, Fingerprint: uint64(i), Text: text, Source: done("SELECT 1"), Mirror: done("SELECT 1")}
 			if diverge {
 				sts[i].Mirror = fail("23505", "duplicate key value violates unique constraint \"t_pkey\"")
 			}

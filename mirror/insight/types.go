@@ -32,6 +32,10 @@ type Statement struct {
 	Fingerprint    uint64
 	Text           []byte
 	Source, Mirror Outcome
+	// Timed says the latencies are each statement's own: the mirror ran the
+	// statement alone. Untimed statements count as calls and divergences,
+	// not in the latency histograms.
+	Timed bool
 }
 
 // DivergenceKind says how the two sides disagreed on one statement.
@@ -76,8 +80,8 @@ type QueryStats struct {
 	Fingerprint uint64
 	Query       string // the first statement seen, normalised (constants as $1, $2, ...) and truncated
 	Calls       int64  // statements compared
-	// OnSource and OnMirror are the latencies of the statements that both
-	// sides ran (neither Missing).
+	// OnSource and OnMirror are the latencies of the timed statements that
+	// both sides ran (neither Missing); their Count may be below Calls.
 	OnSource, OnMirror Latency
 	// Ratio is the mirror's median latency over the source's, RatioFloor
 	// added to each (1 when both are equal, 0 with no calls).
