@@ -16,6 +16,27 @@ type General struct {
 
 	CheckoutTimeout, ConnectTimeout, IdleTimeout, ServerLifetime, ShutdownTimeout time.Duration
 
+	// Replicas: how a database set's reads are spread (balancing.go has
+	// the defaults, all PgDog's).
+	LoadBalancingStrategy LoadBalancingStrategy // "random" (default) | "round_robin" | "least_active_connections"
+	ReadWriteStrategy     ReadWriteStrategy     // "conservative" (default) | "aggressive"
+	ReadWriteSplit        ReadWriteSplit        // "include_primary" (default) | "exclude_primary" | ...
+	// Health checks of the servers, and bans: a server that fails one (or
+	// cannot be connected to) leaves the rotation for BanTimeout.
+	HealthcheckInterval, IdleHealthcheckInterval, IdleHealthcheckDelay, HealthcheckTimeout, BanTimeout time.Duration
+	// Replica lag bans: a replica further behind its primary than either
+	// limit leaves the rotation until it catches up; 0 = no limit (PgDog's
+	// default, its largest integer, is read as 0).
+	BanReplicaLag      time.Duration
+	BanReplicaLagBytes int
+	// Server connections: ConnectAttempts tries (at least 1), ConnectAttemptDelay apart.
+	ConnectAttempts     int
+	ConnectAttemptDelay time.Duration
+	// Replica lag checks: every LsnCheckInterval, each query given
+	// LsnCheckTimeout, the first LsnCheckDelay after the start; Never
+	// (PgDog's default) means no lag check.
+	LsnCheckInterval, LsnCheckTimeout, LsnCheckDelay time.Duration
+
 	AuthType AuthType // "scram" (default) | "md5" | "plain" | "trust"
 	// PassthroughAuth is PgDog's passthrough_auth: "disabled" (default),
 	// "enabled", "enabled_plain", "enabled_allow_change" or

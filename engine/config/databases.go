@@ -1,4 +1,4 @@
-// Databases of several [[databases]] entries: shards (not served), replicas and the entry that is served.
+// Database sets: the [[databases]] entries of one name (a primary and its replicas), sharded databases (not served), and their warnings.
 
 package config
 
@@ -20,9 +20,38 @@ func (c *Config) Sharded(name string) bool {
 	return false
 }
 
+// DatabaseSet returns the entries that serve the database called name, as
+// pointers into c.Databases: the one that takes writes (Database's: its
+// first primary, else its first entry, whatever its role), and its
+// replicas, the other entries of role replica or auto in file order.
+// Primaries after the first are not served (warned at load). primary is
+// nil when no entry has that name.
+func (c *Config) DatabaseSet(name string) (primary *Database, replicas []*Database) {
+	primary, _ = c.Database(name)
+	for i := range c.Databases {
+		d := &c.Databases[i]
+		if d.Name == name && d != primary && d.Role != RolePrimary {
+			replicas = append(replicas, d)
+		}
+	}
+	return primary, replicas
+}
+
+// Replicas returns copies of the replica entries of the database called
+// name, in file order (see DatabaseSet): without the entry Database returns.
+func (c *Config) Replicas(name string) []Database {
+	_, rs := c.DatabaseSet(name)
+	var out []Database
+	for _, d := range rs {
+		out = append(out, *d)
+	}
+	return out
+}
+
 // warnDatabases warns, once per database name, about what pgdogd will not
-// serve: a sharded database as a whole, and, in any other database, every
-// entry but the one Database returns (replicas, later primaries, repeats).
+// serve as written: a sharded database as a whole; in any other database,
+// primaries after the first, and a set with no primary whose first entry,
+// which takes the writes, is a replica.
 func (c *collector) warnDatabases(cfg *Config, f *fileTables) {
 	seen := map[string]bool{}
 	for i, d := range cfg.Databases {
@@ -31,15 +60,14 @@ func (c *collector) warnDatabases(cfg *Config, f *fileTables) {
 		}
 		seen[d.Name] = true
 		line := f.at(entryPath("databases", i), "name").line
-		switch {
-		case cfg.Sharded(d.Name):
+		if cfg.Sharded(d.Name) {
 			c.warn(f.name, line, "databases", fmt.Sprintf(
 				"database %q is sharded (%d shards); pgdogd does not shard: its clients are refused (FATAL 0A000), other databases are served",
 				d.Name, shardCount(cfg, d.Name)))
-		default:
-			if msg := unservedEntries(cfg, d.Name); msg != "" {
-				c.warn(f.name, line, "databases", msg)
-			}
+			continue
+		}
+		for _, msg := range setProblems(cfg, d.Name) {
+			c.warn(f.name, line, "databases", msg)
 		}
 	}
 }
@@ -55,27 +83,32 @@ func shardCount(cfg *Config, name string) int {
 	return n
 }
 
-// unservedEntries describes the entries of a database other than the one
-// pgdogd serves, or returns "" when it has a single entry.
-func unservedEntries(cfg *Config, name string) string {
-	served, _ := cfg.Database(name)
+// setProblems describes what of a database set is not served as written:
+// primaries after the first, and writes going to a replica.
+func setProblems(cfg *Config, name string) []string {
+	primary, _ := cfg.Database(name)
 	var others []string
-	servedAt := ""
+	at := ""
 	for i := range cfg.Databases {
 		d := &cfg.Databases[i]
 		switch {
 		case d.Name != name:
-		case d == served:
-			servedAt = entryPath("databases", i) + " at " + hostPort(d)
-		default:
-			others = append(others, fmt.Sprintf("%s (%s at %s)", entryPath("databases", i), d.Role, hostPort(d)))
+		case d == primary:
+			at = entryPath("databases", i) + " at " + hostPort(d)
+		case d.Role == RolePrimary:
+			others = append(others, fmt.Sprintf("%s (primary at %s)", entryPath("databases", i), hostPort(d)))
 		}
 	}
-	if len(others) == 0 {
-		return ""
+	var out []string
+	if len(others) > 0 {
+		out = append(out, fmt.Sprintf("database %q has several primaries: %s not served; pgdogd sends writes to the first, %s",
+			name, strings.Join(others, ", ")+pluralVerb(len(others)), at))
 	}
-	return fmt.Sprintf("database %q: %s not served; pgdogd sends every query to %s (replicas and load balancing are not implemented)",
-		name, strings.Join(others, ", ")+pluralVerb(len(others)), servedAt)
+	if primary.Role == RoleReplica {
+		out = append(out, fmt.Sprintf("database %q has no primary: its first entry, %s, a replica, takes the writes as well",
+			name, at))
+	}
+	return out
 }
 
 // pluralVerb is " is" for one entry, " are" for several.
@@ -87,3 +120,21 @@ func pluralVerb(n int) string {
 }
 
 func hostPort(d *Database) string { return d.Host + ":" + strconv.Itoa(d.Port) }
+
+// serves says what an entry of cfg serves, for configcheck.
+func (c *Config) serves(d *Database) string {
+	primary, _ := c.Database(d.Name)
+	switch {
+	case c.Sharded(d.Name):
+		return "not served: the database is sharded"
+	case d == primary && d.Role == RolePrimary:
+		return "the primary: writes and reads"
+	case d == primary:
+		return "writes and reads: the database has no primary, its first entry takes the writes"
+	case d.Role == RolePrimary:
+		return "not served: a later primary"
+	case d.Role == RoleAuto:
+		return "a replica (role auto): reads"
+	}
+	return "a replica: reads"
+}

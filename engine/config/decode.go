@@ -4,7 +4,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -168,6 +167,12 @@ func assign(ptr any, v any) error {
 		return assignText(p, v)
 	case *MirrorLevel:
 		return assignText(p, v)
+	case *LoadBalancingStrategy:
+		return assignText(p, v)
+	case *ReadWriteStrategy:
+		return assignText(p, v)
+	case *ReadWriteSplit:
+		return assignText(p, v)
 	case *[]string:
 		return assignTexts(p, v)
 	case *bool:
@@ -196,10 +201,10 @@ func assign(ptr any, v any) error {
 		if err != nil {
 			return err
 		}
-		if n > math.MaxInt64/int64(time.Millisecond) {
-			return fmt.Errorf("%d milliseconds is too large", n)
+		*p = Never // PgDog writes its maxima for "never"; so is anything longer than Never
+		if n < int64(Never/time.Millisecond) {
+			*p = time.Duration(n) * time.Millisecond
 		}
-		*p = time.Duration(n) * time.Millisecond
 	default:
 		panic(fmt.Sprintf("config: unsupported field type %T", ptr))
 	}
@@ -273,7 +278,8 @@ func describe(v any) string {
 // assignString parses an environment variable's text into ptr.
 func assignString(ptr any, s string) error {
 	switch p := ptr.(type) {
-	case *string, *Mode, *AuthType, *PreparedMode, *MirrorLevel:
+	case *string, *Mode, *AuthType, *PreparedMode, *MirrorLevel,
+		*LoadBalancingStrategy, *ReadWriteStrategy, *ReadWriteSplit:
 		return assign(ptr, s)
 	case *bool:
 		switch strings.ToLower(s) {

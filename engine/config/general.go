@@ -137,9 +137,10 @@ func (c *collector) applyEnv(g *General, src map[string]source) {
 	}
 }
 
-// checkGeneral validates [general] after the environment was applied: each
-// key's own check, then the checks across keys.
+// checkGeneral validates [general] after the environment was applied:
+// PgDog's spellings read, each key's own check, then the checks across keys.
 func (c *collector) checkGeneral(g *General, src map[string]source) {
+	c.readPgDogSpellings(g, src)
 	for k := range implementedKeys {
 		c.check(src[k.name], k.v.problem(g))
 	}

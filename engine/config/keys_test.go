@@ -115,10 +115,13 @@ func TestSetGeneralNotSettable(t *testing.T) {
 			t.Errorf("SET %s: %v, want %q", key, err, want)
 		}
 	}
-	want := []string{"checkout_timeout", "connect_timeout", "default_pool_size", "idle_timeout", "min_pool_size",
+	want := []string{"ban_replica_lag", "ban_replica_lag_bytes", "ban_timeout", "checkout_timeout",
+		"connect_attempt_delay", "connect_attempts", "connect_timeout", "default_pool_size", "healthcheck_interval",
+		"healthcheck_timeout", "idle_healthcheck_delay", "idle_healthcheck_interval", "idle_timeout",
+		"load_balancing_strategy", "lsn_check_delay", "lsn_check_interval", "lsn_check_timeout", "min_pool_size",
 		"mirror_exposure", "mirror_max_transaction_size", "mirror_memory_limit", "mirror_queue", "mirror_stats",
-		"mirror_stats_metrics", "mirror_stats_queries", "mirror_stats_timing", "server_lifetime",
-		"shutdown_timeout"}
+		"mirror_stats_metrics", "mirror_stats_queries", "mirror_stats_timing", "read_write_split",
+		"read_write_strategy", "server_lifetime", "shutdown_timeout"}
 	if got := RuntimeKeys(); !slices.Equal(got, want) {
 		t.Errorf("RuntimeKeys = %q, want %q", got, want)
 	}

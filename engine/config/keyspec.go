@@ -138,12 +138,27 @@ func wholeNumber(lo, hi int) func(key, s string) (int, error) {
 // milliseconds parses SET's text for a duration key: lo up to a year. A
 // zero lo is for keys where 0 means "off".
 func milliseconds(lo int64) func(key, s string) (time.Duration, error) {
+	return millisecondsUpTo(lo, maxSetMillis)
+}
+
+// millisecondsUpTo parses SET's text for a duration key within lo..hi milliseconds.
+func millisecondsUpTo(lo, hi int64) func(key, s string) (time.Duration, error) {
 	return func(key, s string) (time.Duration, error) {
 		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < lo || n > maxSetMillis {
+		if err != nil || n < lo || n > hi {
 			return 0, fmt.Errorf("%s must be a whole number of milliseconds from %d, got %q", key, lo, s)
 		}
 		return time.Duration(n) * time.Millisecond, nil
+	}
+}
+
+// choice parses SET's text for an enumerated key: one of the values valid accepts.
+func choice[T ~string](valid func(T) string) func(key, s string) (T, error) {
+	return func(key, s string) (T, error) {
+		if msg := valid(T(s)); msg != "" {
+			return "", fmt.Errorf("%s %s", key, msg)
+		}
+		return T(s), nil
 	}
 }
 

@@ -17,6 +17,10 @@ func TestDefaults(t *testing.T) {
 		Host: "0.0.0.0", Port: 6432, Workers: 2, DefaultPoolSize: 10, MinPoolSize: 1,
 		PoolerMode: ModeTransaction, CheckoutTimeout: 5 * time.Second, ConnectTimeout: 5 * time.Second,
 		IdleTimeout: time.Minute, ServerLifetime: 24 * time.Hour, ShutdownTimeout: time.Minute,
+		LoadBalancingStrategy: "random", ReadWriteStrategy: "conservative", ReadWriteSplit: "include_primary",
+		HealthcheckInterval: 30 * time.Second, IdleHealthcheckInterval: 30 * time.Second,
+		IdleHealthcheckDelay: 5 * time.Second, HealthcheckTimeout: 5 * time.Second, BanTimeout: 5 * time.Minute,
+		ConnectAttempts: 1, LsnCheckInterval: 5 * time.Second, LsnCheckTimeout: 5 * time.Second, LsnCheckDelay: Never,
 		AuthType: "scram", PassthroughAuth: "disabled", PreparedStatements: "extended", PreparedStatementsLimit: math.MaxInt64,
 		MirrorQueue: 128, MirrorExposure: 1, MirrorMaxTransactionBytes: 4 << 20, MirrorTimeout: 30 * time.Second, MirrorStats: true, MirrorStatsTiming: 0.1, MirrorStatsQueries: 1000, MirrorStatsMetrics: 20,
 		PinSessionState: true, TLSVerify: "prefer", ClientLoginTimeout: time.Minute, MirrorMemoryLimit: 256 << 20,
@@ -262,8 +266,6 @@ keepalive = true
 	want := []string{
 		"pgdog.toml:3: key general.query_parser is a PgDog setting pgdogd does not implement; " + insteadParser,
 		"pgdog.toml:4: key general.dry_run is a PgDog setting pgdogd does not implement; " + insteadParser,
-		`pgdog.toml:7: database "prod": databases[2] (replica at r:5432) is not served; ` +
-			"pgdogd sends every query to databases[1] at h:5432 (replicas and load balancing are not implemented)",
 		"pgdog.toml:10: key databases.statement_timeout is a PgDog setting pgdogd does not implement; " + insteadServerSet,
 		"pgdog.toml:18: key sharded_tables is a PgDog setting pgdogd does not implement; " + insteadSharding,
 		"pgdog.toml:26: key tcp is a PgDog setting pgdogd does not implement; ignored: connections keep Go's default TCP keepalive",

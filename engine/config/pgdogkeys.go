@@ -29,9 +29,10 @@ func merge(sets ...ignoredKeys) ignoredKeys {
 // What pgdogd does instead of PgDog's features, shared by keys of several sections.
 const (
 	insteadSharding     = "ignored: pgdogd does not shard"
-	insteadReplicas     = "ignored: pgdogd sends every query to the database's primary entry (no replicas, no load balancing)"
-	insteadRoleConfig   = "ignored: pgdogd pools the primary only, with pool_size, min_pool_size and idle_timeout"
-	insteadHealthchecks = "ignored: pgdogd runs no health checks and bans no server; a server that fails is closed and its client gets the error"
+	insteadRouting      = "ignored: pgdogd routes reads by read_write_strategy and read_write_split only"
+	insteadRoleConfig   = "ignored: a database's primary and replicas take the same pool_size, min_pool_size and idle_timeout"
+	insteadLagSection   = "ignored: replica lag is checked every lsn_check_interval; ban_replica_lag and ban_replica_lag_bytes ban a replica that falls behind"
+	insteadWeight       = "ignored: replicas are balanced with equal weights (load_balancing_strategy)"
 	insteadParser       = "ignored: pgdogd has no SQL parser; it only scans statements for session state (pin_session_state)"
 	insteadLogging      = "ignored: pgdogd logs text on stderr; choose the level with --log-level"
 	insteadServerSet    = "ignored: set it on the server instead (ALTER ROLE or ALTER DATABASE ... SET)"
@@ -77,7 +78,7 @@ var pgdogOnlySections = map[string]pgdogSection{
 	"sharded_mappings": section(insteadSharding, "database", "column", "table", "schema", "kind", "start", "end",
 		"values", "shard"),
 	"sharded_schemas": section(insteadSharding, "database", "name", "shard", "all"),
-	"replica_lag":     section(insteadReplicas, "check_interval", "max_age"),
+	"replica_lag":     section(insteadLagSection, "check_interval", "max_age"),
 	"replication":     section(insteadSharding, "pg_dump_path"),
 	"resharding":      section(insteadSharding, "post_data_validation"),
 	"memory": section("ignored: pgdogd sizes its buffers itself (max_message_size bounds a client message)",
@@ -98,7 +99,7 @@ var pgdogOnlyDatabase = merge(
 	ignored(insteadGeneralValue, "idle_timeout", "server_lifetime"),
 	ignored(insteadJitter, "server_lifetime_jitter"),
 	ignored("ignored: pgdogd does not reshard; the entry is served like any other", "resharding_only"),
-	ignored(insteadReplicas, "lb_weight"),
+	ignored(insteadWeight, "lb_weight"),
 	ignored(insteadRoleConfig, "pool_size_primary", "pool_size_replica", "min_pool_size_primary",
 		"min_pool_size_replica", "idle_timeout_primary", "idle_timeout_replica"),
 	ignored(insteadServerTLS, "tls_verify", "tls_server_ca_certificate", "tls_server_certificate",

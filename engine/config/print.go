@@ -48,8 +48,8 @@ func (c *Config) Print(w io.Writer) error {
 		p.line("# warning: %s", wn)
 	}
 	c.printGeneral(&p)
-	for _, d := range c.Databases {
-		printDatabase(&p, d)
+	for i := range c.Databases {
+		c.printDatabase(&p, &c.Databases[i])
 	}
 	for _, m := range c.Mirrors {
 		p.line("\n[[mirroring]]")
@@ -83,14 +83,16 @@ func (c *Config) printGeneral(p *printer) {
 	}
 }
 
-// printDatabase prints one entry; optional keys only when set.
-func printDatabase(p *printer, d Database) {
+// printDatabase prints one entry, with what it serves in its set;
+// optional keys only when set.
+func (c *Config) printDatabase(p *printer, d *Database) {
 	p.line("\n[[databases]]")
 	p.str("name", d.Name)
 	p.str("host", d.Host)
 	p.num("port", d.Port)
 	p.str("database_name", d.DatabaseName)
 	p.str("role", d.Role)
+	p.line("# serves: %s", c.serves(d))
 	if d.Shard > 0 {
 		p.num("shard", d.Shard)
 	}
