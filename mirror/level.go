@@ -107,18 +107,16 @@ func classifySQL(sql []byte) Kind {
 	}
 }
 
-// readWords are the first keywords of the statements ReadOnly accepts.
-var readWords = []string{"select", "show", "values", "table", "with", "begin", "start", "commit", "end",
-	"rollback", "abort", "savepoint", "release", "set", "reset"}
-
-// writeWords are words that make a statement that starts like a read write or lock:
-// SELECT ... INTO, FOR UPDATE, a CTE that modifies, nextval.
-var writeWords = []string{"into", "update", "delete", "insert", "merge", "nextval", "setval", "lock"}
+// controlWords are the first keywords of the statements ReadOnly accepts besides
+// those sqlscan.ReadOnly does: they manage the transaction or the session's settings,
+// or show one, and write nothing a replay could leave behind.
+var controlWords = []string{"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release",
+	"set", "reset", "show"}
 
 // ReadOnly reports whether every statement of the Query and Parse frames of a capture
-// buffer only reads (or manages the transaction or the session's settings), as far as
-// their words tell: a function that writes is not seen. A frame that spans requests
-// makes the buffer not read-only.
+// buffer only reads, as sqlscan.ReadOnly tells, or manages the transaction or the
+// session's settings: a function of the user's that writes is not seen. A frame that
+// spans requests makes the buffer not read-only.
 func ReadOnly(buf []byte) bool {
 	read := true
 	valid := eachFrame(buf, func(typ byte, body []byte, whole bool) bool {
@@ -144,8 +142,9 @@ func readFrame(typ byte, body []byte) bool {
 	return true
 }
 
-// readSQL reports whether each statement of sql starts with a word of readWords and holds
-// none of writeWords.
+// readSQL reports whether each statement of sql only reads (sqlscan.ReadOnly) or starts
+// with a word of controlWords, save COMMIT PREPARED and ROLLBACK PREPARED, which end
+// another transaction.
 func readSQL(sql []byte) bool {
 	stmts := sqlscan.Split(sql)
 	for {
@@ -154,19 +153,15 @@ func readSQL(sql []byte) bool {
 			return true
 		}
 		toks := sqlscan.Tokenize(stmt)
-		first := true
-		for {
-			t, ok := toks.Next()
-			if !ok {
-				break
-			}
-			if t.Kind != sqlscan.Word {
-				continue
-			}
-			if first && !isOneOf(stmt, t, readWords) || !first && isOneOf(stmt, t, writeWords) {
+		t, _ := toks.Next()
+		if !isOneOf(stmt, t, controlWords) {
+			if !sqlscan.ReadOnly(stmt) {
 				return false
 			}
-			first = false
+			continue
+		}
+		if next, _ := toks.Next(); next.Is(stmt, "prepared") {
+			return false
 		}
 	}
 }

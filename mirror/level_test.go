@@ -67,6 +67,16 @@ func TestReadOnly(t *testing.T) {
 		{"update t set a = 1", false},
 		{"select 1; insert into t values (1)", false},
 		{"vacuum t", false},
+		{"explain select * from t", true},
+		{"values (1); table t", true},
+		{"select * from t where x = 'update'", true},
+		{"select * from t for share", false},
+		{"select currval('s')", false},
+		{"select pg_advisory_lock(1)", false},
+		{"commit prepared 'x'", false},
+		{"rollback prepared 'x'", false},
+		{"copy t from stdin", false},
+		{"", true},
 	} {
 		var q []byte
 		q = codec.AppendQuery(q, c.sql)
