@@ -64,6 +64,9 @@ type client struct {
 	key         cancelKey
 	waitStart   time.Time // guarded by pool.mu while waiting
 	expecting   bool      // a migrating server is on its way; guarded by pool.mu
+	// via is the pool the transaction in progress takes its server from: the
+	// client's own, or one of its replicas (replicas.go); nil means pool.
+	via *pool
 	txStart     time.Time // the current transaction's first request
 	connectedAt time.Time
 	stmtsOn     bool // prepared statements are rewritten (transaction mode)
@@ -197,7 +200,8 @@ func (cl *client) forward() gnet.Action {
 			cl.beginTx()
 		}
 		if s == nil {
-			if s = cl.pool.checkout(cl); s == nil {
+			cl.via = cl.route(buf[off:])
+			if s = cl.via.checkout(cl); s == nil {
 				cl.rd.Back(&p) // read again once a server arrives
 				codec.Consume(cl.conn, off)
 				cl.setState(clWaiting)
@@ -464,7 +468,7 @@ func (cl *client) leave() {
 		return
 	}
 	if cl.state == clWaiting || cl.state == clParams {
-		cl.pool.cancelWait(cl)
+		cl.waitPool().cancelWait(cl)
 	}
 	if s := cl.server; s != nil {
 		clean := s.l.idle()

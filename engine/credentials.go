@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -101,6 +102,19 @@ func (p *pool) serverPasswords() []string {
 // PostgreSQL takes (without a password when it has none), trying first the
 // one that worked last; a refusal other than a wrong password ends it.
 func (p *pool) login() (*backend.Conn, error) {
+	st := replicaSettingsOf(p.e.cfg.Load())
+	var err error
+	for attempt := 1; ; attempt++ {
+		var lr *backend.Conn
+		if lr, err = p.loginOnce(); err == nil || attempt >= st.connectAttempts || wrongPassword(err) {
+			return lr, err
+		}
+		time.Sleep(st.connectDelay) // connect_attempt_delay, then connect_attempts tries in all
+	}
+}
+
+// loginOnce logs in with each server password in turn, from the one that worked last.
+func (p *pool) loginOnce() (*backend.Conn, error) {
 	pws := p.serverPasswords()
 	if len(pws) == 0 {
 		pws = []string{""}

@@ -29,6 +29,7 @@ type poolConfig struct {
 	pooling.Limits         // size, minimum size, idle timeout and lifetime: under mu
 	mode            config.Mode
 	defaults        sessionDefaults // the user's statement_timeout, lock_timeout and read_only
+	replicaSet      string          // the database's replicas, host:port/dbname each: a change makes a new pool
 }
 
 // pool is one (user, database) pair's servers. Fields under mu are shared by
@@ -61,6 +62,11 @@ type pool struct {
 
 	stats        poolStats
 	events       poolEvents    // rare events, for the metrics (poolevents.go)
+
+	home     *pool         // a replica's pool of the same user on the database's primary; nil for a primary
+	replicas []*pool       // a primary's pools of the same user on the database's replicas
+	rr       atomic.Uint64 // a primary's round-robin position among its read targets
+	replica  replicaState  // a replica's ban and counters (replicas.go)
 	mirrors      []*mirrorDest // where this pool's transactions are mirrored
 	mirrorLevels bool          // some mirror filters by level: classify transactions
 }
@@ -250,6 +256,11 @@ func (p *pool) dropped(s *server, connErr error) {
 	var failed []*client
 	if connErr != nil {
 		p.lastErr, p.lastFail = connErr, time.Now()
+		if p.isReplica() {
+			p.mu.Unlock()
+			p.ban("cannot connect: " + connErr.Error()) // its waiters go to another read target
+			return
+		}
 		if p.total == 0 {
 			failed, p.waiters = p.waiters, nil
 		}

@@ -63,9 +63,11 @@ func buildPools(e *Engine, cfg *config.Config, old *poolSet) (*poolSet, error) {
 			p = newPool(e, pc)
 			p.secrets = secrets
 			fresh = append(fresh, p)
+			p.replicas = newReplicaPools(e, cfg, p)
 		}
 		ps.byKey[k] = p
 		ps.list = append(ps.list, p)
+		ps.list = append(ps.list, p.replicas...)
 	}
 	ps.wireMirrors(cfg, fresh)
 	return ps, nil
@@ -79,7 +81,8 @@ func resolvePool(e *Engine, cfg *config.Config, u *config.User) (poolConfig, err
 	}
 	serverUser, serverPasswords, own := serverCredentials(u, d)
 	return poolConfig{
-		user: u.Name, database: d.Name, passwords: newPasswordList(u.ClientPasswords()),
+		replicaSet: replicaSet(cfg, d.Name),
+		user:       u.Name, database: d.Name, passwords: newPasswordList(u.ClientPasswords()),
 		serverUser: serverUser, serverPasswords: serverPasswords, ownPasswords: own,
 		host: d.Host, port: d.Port, dbname: first(d.DatabaseName, d.Name),
 		mode:     cfg.PoolerMode(u, d),

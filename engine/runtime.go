@@ -30,7 +30,23 @@ var runtimeApply = map[string]func(e *Engine, cfg *config.Config){
 	"mirror_stats":                noApply, // read at each transaction's start
 	"mirror_stats_metrics":        noApply, // read at each scrape
 	"mirror_stats_timing":         noApply, // read at each replay
-	"mirror_stats_queries":        applyMirrorStatsQueries,
+	// Replicas: read at each routing decision, health check, ban and login.
+	"load_balancing_strategy":   noApply,
+	"read_write_strategy":       noApply,
+	"read_write_split":          noApply,
+	"healthcheck_interval":      noApply,
+	"idle_healthcheck_interval": noApply,
+	"idle_healthcheck_delay":    noApply,
+	"healthcheck_timeout":       noApply,
+	"ban_timeout":               noApply,
+	"ban_replica_lag":           noApply,
+	"ban_replica_lag_bytes":     noApply,
+	"connect_attempts":          noApply,
+	"connect_attempt_delay":     noApply,
+	"lsn_check_interval":        noApply,
+	"lsn_check_timeout":         noApply,
+	"lsn_check_delay":           noApply,
+	"mirror_stats_queries":      applyMirrorStatsQueries,
 }
 
 // applyMirrorStatsQueries bounds the comparison table anew.

@@ -16,10 +16,12 @@ import (
 )
 
 func TestRuntimeKeys(t *testing.T) {
-	want := "checkout_timeout connect_timeout default_pool_size idle_timeout min_pool_size mirror_exposure " +
-		"mirror_max_transaction_size mirror_memory_limit mirror_queue mirror_stats mirror_stats_metrics mirror_stats_queries " +
-		"mirror_stats_timing " +
-		"server_lifetime shutdown_timeout"
+	want := "ban_replica_lag ban_replica_lag_bytes ban_timeout checkout_timeout connect_attempt_delay connect_attempts " +
+		"connect_timeout default_pool_size healthcheck_interval healthcheck_timeout idle_healthcheck_delay " +
+		"idle_healthcheck_interval idle_timeout load_balancing_strategy lsn_check_delay lsn_check_interval " +
+		"lsn_check_timeout min_pool_size mirror_exposure mirror_max_transaction_size mirror_memory_limit mirror_queue " +
+		"mirror_stats mirror_stats_metrics mirror_stats_queries mirror_stats_timing read_write_split " +
+		"read_write_strategy server_lifetime shutdown_timeout"
 	if got := strings.Join(config.RuntimeKeys(), " "); got != want {
 		t.Fatalf("RuntimeKeys:\n got  %s\n want %s", got, want)
 	}

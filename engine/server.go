@@ -51,6 +51,7 @@ type server struct {
 	created   time.Time
 	idleSince time.Time
 	migrating atomic.Bool
+	closing   bool // pgdogd closes it: its end is not a sign of trouble
 	tainted   bool // its settings are unknown (a settings query failed): closed, never pooled
 	// readFailed: the query reading the session settings back failed; what
 	// it read is not the session's, so neither view takes it.
@@ -410,6 +411,9 @@ func (s *server) onClose(c gnet.Conn, err error) {
 	s.l.close()
 	s.pool.dropped(s, nil)
 	s.pool.e.stats.serversClosed.Add(1)
+	if !s.closing && s.pool.isReplica() {
+		s.pool.ban("server connection lost") // the replica may be down: reads go elsewhere until a check passes
+	}
 	if err != nil {
 		s.pool.e.log.Debug("server connection closed", "err", err, "database", s.pool.cfg.database)
 	}
@@ -421,6 +425,7 @@ func (s *server) close(reason string) {
 		return
 	}
 	s.pool.e.log.Debug("closing server", "reason", reason, "database", s.pool.cfg.database)
+	s.closing = true
 	_ = s.conn.Close()
 }
 

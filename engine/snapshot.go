@@ -68,6 +68,18 @@ type PoolTotals struct {
 	Host           string
 	Port           int
 	Totals         StatTotals
+	Replica        ReplicaInfo // Role "primary" for a primary
+}
+
+// ReplicaInfo is a pool's role and, for a replica, its ban and health-check counters.
+type ReplicaInfo struct {
+	Role          string // "primary" or "replica"
+	Banned        bool
+	BanReason     string
+	Bans, Unbans  int64 // times banned and put back
+	Checks        int64 // health checks run
+	CheckFailures int64
+	Reads         int64 // transactions routed here to read
 }
 
 // PoolInfo is one pool at one moment.
@@ -278,7 +290,7 @@ func (e *Engine) knownLoops() int {
 // totals is the pool's name and counters.
 func (p *pool) totals() PoolTotals {
 	return PoolTotals{ID: p.id, Database: p.cfg.database, User: p.cfg.user, Host: p.cfg.host, Port: p.cfg.port,
-		Totals: p.stats.totals()}
+		Totals: p.stats.totals(), Replica: p.replicaInfo()}
 }
 
 // mirrorInfos describes the pool's mirrors.

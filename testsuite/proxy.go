@@ -45,6 +45,15 @@ type General struct {
 	MirrorStatsQueries int   `toml:"mirror_stats_queries,omitzero"`
 	// MirrorStatsTiming is a pointer because 0.0 is meaningful: nil leaves the key out (0.1).
 	MirrorStatsTiming *float64 `toml:"mirror_stats_timing,omitempty"`
+	// Replicas: load balancing, health checks and bans (0 or "" leaves a key out).
+	LoadBalancingStrategy string `toml:"load_balancing_strategy,omitempty"`
+	ReadWriteSplit        string `toml:"read_write_split,omitempty"`
+	ReadWriteStrategy     string `toml:"read_write_strategy,omitempty"`
+	HealthcheckInterval   int    `toml:"healthcheck_interval,omitzero"` // ms
+	HealthcheckTimeout    int    `toml:"healthcheck_timeout,omitzero"`  // ms
+	BanTimeout            int    `toml:"ban_timeout,omitzero"`          // ms
+	BanReplicaLag         int    `toml:"ban_replica_lag,omitzero"`      // ms
+	BanReplicaLagBytes    int    `toml:"ban_replica_lag_bytes,omitzero"`
 	// PinSessionState is a pointer because false is meaningful: nil leaves the key out (true).
 	PinSessionState *bool `toml:"pin_session_state,omitempty"`
 	// Metrics endpoint (0 = off).
@@ -64,6 +73,7 @@ type Database struct {
 	DatabaseName string `toml:"database_name,omitempty"`
 	PoolSize     int    `toml:"pool_size,omitzero"`
 	PoolerMode   string `toml:"pooler_mode,omitempty"`
+	Role         string `toml:"role,omitempty"`
 }
 
 // Mirror is one [[mirroring]] entry; zero fields are left out of the file.

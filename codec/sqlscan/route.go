@@ -21,13 +21,14 @@ import "bytes"
 //     not known: a SELECT of one that writes fails on a replica, as with PgDog;
 //   - EXPLAIN [ANALYZE] [VERBOSE] or EXPLAIN (options) of such a read; of
 //     anything else it is a write, with or without ANALYZE;
-//   - COPY ... TO (of a table, or of a query that reads); COPY ... FROM writes.
+//   - COPY ... TO (of a table, or of a query that reads); COPY ... FROM writes;
+//   - SHOW (PgDog sends it to the primary; a setting's value reads the same on
+//     a replica).
 //
 // Everything else is not a read: INSERT, UPDATE, DELETE, MERGE, DDL, CALL, DO,
 // LOCK, VACUUM, ANALYZE, transaction control (BEGIN, COMMIT, SAVEPOINT...: an
 // explicit transaction is routed as a whole, see StartsTransaction), SET and
-// RESET (session state, which the proxy tracks itself), SHOW (as PgDog
-// routes it, to the primary), LISTEN, NOTIFY, UNLISTEN, PREPARE, EXECUTE,
+// RESET (session state, which the proxy tracks itself), LISTEN, NOTIFY, UNLISTEN, PREPARE, EXECUTE,
 // DECLARE, FETCH, DEALLOCATE, DISCARD, and a text without statements.
 //
 // Unlike PgDog, which routes a text by its first statement, every statement
@@ -59,6 +60,8 @@ func readStatement(stmt []byte) bool {
 		return readExplain(stmt, toks)
 	case t.Is(stmt, "copy"):
 		return readCopy(stmt, toks)
+	case t.Is(stmt, "show"):
+		return true // a setting's value: the list of reads has it, where PgDog sends it to the primary
 	}
 	return readQuery(stmt, t, toks)
 }

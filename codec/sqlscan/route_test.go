@@ -119,7 +119,7 @@ func TestReadOnly(t *testing.T) {
 		{"release savepoint a", false},
 		{"set work_mem = '1MB'", false},
 		{"reset all", false},
-		{"show work_mem", false},
+		{"show work_mem", true},
 		{"listen c", false},
 		{"notify c", false},
 		{"unlisten *", false},
@@ -237,7 +237,7 @@ func TestStartsTransaction(t *testing.T) {
 // writeFirst are first keywords of statements that never only read.
 var writeFirst = []string{"insert", "update", "delete", "merge", "create", "drop", "alter", "truncate",
 	"grant", "revoke", "vacuum", "analyze", "call", "do", "lock", "begin", "commit", "rollback", "set",
-	"reset", "show", "listen", "notify", "prepare", "execute", "declare", "refresh", "comment", "cluster", "reindex"}
+	"reset", "listen", "notify", "prepare", "execute", "declare", "refresh", "comment", "cluster", "reindex"}
 
 // writeAnywhere are words that a statement ReadOnly accepts never holds.
 var writeAnywhere = []string{"insert", "update", "delete", "merge", "into", "nextval", "setval", "pg_advisory_lock"}

@@ -97,7 +97,7 @@ func TestSetPgDogSettings(t *testing.T) {
 		{"SET passthrough_auth TO 'enabled_plain'", "does not change passthrough_auth at runtime"},  // implemented, settable in PgDog only
 		{"SET rewrite_shard_key_updates TO 'rewrite'", "does not implement"},                        // settable in PgDog, not a registry key
 		{"SET prepared_statements TO 'disabled'", "does not change prepared_statements at runtime"}, // implemented, not at runtime
-		{"SET ban_timeout = 1000", "does not implement the PgDog setting ban_timeout"},
+		{"SET cross_shard_disabled = true", "does not implement the PgDog setting cross_shard_disabled"},
 	} {
 		if got := answer(t, c, tc.query); !reflect.DeepEqual(got, []string{"N " + codeWarning, "SET"}) {
 			t.Errorf("%s: %v, want a notice and SET", tc.query, got)

@@ -68,4 +68,17 @@ var ownFamilies = []family{
 	{"pins_total", counter, "", "Clients pinned to their server in transaction mode, by the kind of session state that pins them.", counters("reason", engine.Snapshot.Pins)},
 	{"prepared_parses_total", counter, "", "Named Parse messages from clients.", global(func(s *scrape) int64 { return s.snap.Prepared().Parses })},
 	{"prepared_binds_total", counter, "", "Bind messages from clients, with prepared statements on.", global(func(s *scrape) int64 { return s.snap.Prepared().Binds })},
+	{"replica_reads_total", counter, "", "Transactions that only read routed to the pool of a replica.", perPool(func(r *poolRow) float64 { return float64(r.info.Replica.Reads) })},
+	{"replica_banned", gauge, "", "1 while the replica is banned (a failed connection or health check, or replication lag past ban_replica_lag).", perPool(func(r *poolRow) float64 { return b2f(r.info.Replica.Banned) })},
+	{"replica_bans_total", counter, "", "Times the replica was banned.", perPool(func(r *poolRow) float64 { return float64(r.info.Replica.Bans) })},
+	{"replica_health_checks_total", counter, "", "Health checks of the replica.", perPool(func(r *poolRow) float64 { return float64(r.info.Replica.Checks) })},
+	{"replica_health_check_failures_total", counter, "", "Health checks of the replica that failed.", perPool(func(r *poolRow) float64 { return float64(r.info.Replica.CheckFailures) })},
+}
+
+// b2f is 1 for true, 0 for false.
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -3,6 +3,7 @@
 package metrics
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/pgdogd/pgdogd/engine"
@@ -31,16 +32,13 @@ type poolRow struct {
 }
 
 // PgDog labels a pool's series with its user, database, host, port, shard
-// and role; a pgdogd pool is the primary of a single shard.
-const (
-	shard = "0"
-	role  = "primary"
-)
+// and role; pgdogd does not shard.
+const shard = "0"
 
 // poolLabels are a pool's labels, in PgDog's order.
 func poolLabels(p *engine.PoolInfo) string {
 	return label("user", p.User) + "," + label("database", p.Database) + "," + label("host", p.Host) + "," +
-		label("port", strconv.Itoa(p.Port)) + "," + label("shard", shard) + "," + label("role", role)
+		label("port", strconv.Itoa(p.Port)) + "," + label("shard", shard) + "," + label("role", cmp.Or(p.Replica.Role, "primary"))
 }
 
 // readScrape reads the engine once for every family. A loop that does not
