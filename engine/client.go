@@ -52,21 +52,21 @@ type client struct {
 	paramsGen      uint64       // bumped when params change
 	cap            capture
 
-	seq         uint64                  // the client's number among the pool clients that logged in
-	loginErr    []byte                  // the FATAL for settings a server refused while the client logs in
-	chosen      session.Params          // the settings the client chose at startup
-	touched     bool                    // the transaction in progress may change session settings (transaction mode)
-	pinTouched  bool                    // the transaction in progress may create or drop session state that pins
-	pins        uint8                   // the kinds of session state that keep the client on its server (pinning.go)
-	marked      map[string]session.Mark // the client's statements (by name) whose running may change settings or pins
-	txMode      bool                    // the pool is in transaction mode: session state that cannot move pins
-	startupKey  string                  // the client's startup settings, as the pool's cache of validated ones keys them
-	key         cancelKey
-	waitStart   time.Time // guarded by pool.mu while waiting
-	expecting   bool      // a migrating server is on its way; guarded by pool.mu
+	seq        uint64                  // the client's number among the pool clients that logged in
+	loginErr   []byte                  // the FATAL for settings a server refused while the client logs in
+	chosen     session.Params          // the settings the client chose at startup
+	touched    bool                    // the transaction in progress may change session settings (transaction mode)
+	pinTouched bool                    // the transaction in progress may create or drop session state that pins
+	pins       uint8                   // the kinds of session state that keep the client on its server (pinning.go)
+	marked     map[string]session.Mark // the client's statements (by name) whose running may change settings or pins
+	txMode     bool                    // the pool is in transaction mode: session state that cannot move pins
+	startupKey string                  // the client's startup settings, as the pool's cache of validated ones keys them
+	key        cancelKey
+	waitStart  time.Time // guarded by pool.mu while waiting
+	expecting  bool      // a migrating server is on its way; guarded by pool.mu
 	// via is the pool the transaction in progress takes its server from: the
 	// client's own, or one of its replicas (replicas.go); nil means pool.
-	via *pool
+	via         *pool
 	txStart     time.Time // the current transaction's first request
 	connectedAt time.Time
 	stmtsOn     bool // prepared statements are rewritten (transaction mode)

@@ -60,13 +60,13 @@ type pool struct {
 	paused          bool      // PAUSE: new transactions wait, releases go idle
 	reconnectBefore time.Time // RECONNECT: servers opened before this close at release
 
-	stats        poolStats
-	events       poolEvents    // rare events, for the metrics (poolevents.go)
+	stats  poolStats
+	events poolEvents // rare events, for the metrics (poolevents.go)
 
-	home     *pool         // a replica's pool of the same user on the database's primary; nil for a primary
-	replicas []*pool       // a primary's pools of the same user on the database's replicas
-	rr       atomic.Uint64 // a primary's round-robin position among its read targets
-	replica  replicaState  // a replica's ban and counters (replicas.go)
+	home         *pool         // a replica's pool of the same user on the database's primary; nil for a primary
+	replicas     []*pool       // a primary's pools of the same user on the database's replicas
+	rr           atomic.Uint64 // a primary's round-robin position among its read targets
+	replica      replicaState  // a replica's ban and counters (replicas.go)
 	mirrors      []*mirrorDest // where this pool's transactions are mirrored
 	mirrorLevels bool          // some mirror filters by level: classify transactions
 }

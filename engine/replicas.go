@@ -57,12 +57,12 @@ func (cl *client) route(buf []byte) *pool {
 	case "primary", "force-primary":
 		return home
 	case "replica", "force-replica":
-		return home.pickRead(time.Now(), nil)
+		return home.pickRead(time.Now(), nil, true)
 	}
 	if !cl.readsOnly(buf) {
 		return home
 	}
-	return home.pickRead(time.Now(), nil)
+	return home.pickRead(time.Now(), nil, false)
 }
 
 // roleAsked is the role the transaction's first frame asks for in a pgdog_role comment,
@@ -151,8 +151,10 @@ func (cl *client) bindReads(body, unnamed []byte) bool {
 
 // pickRead chooses the pool a read goes to among the replicas that are not banned (and
 // the primary, as read_write_split says), by load_balancing_strategy; the primary when
-// none is left. except, when set, is not chosen.
-func (home *pool) pickRead(now time.Time, except *pool) *pool {
+// none is left. except, when set, is not chosen; asked says the client asked for a
+// replica (pgdog_role), which read_write_split = prefer_primary waits for.
+func (p *pool) pickRead(now time.Time, except *pool, asked bool) *pool {
+	home := p
 	st := replicaSettingsOf(home.e.cfg.Load())
 	var buf [8]*pool
 	cands := buf[:0]
@@ -165,25 +167,25 @@ func (home *pool) pickRead(now time.Time, except *pool) *pool {
 		cands = append(cands, r)
 	}
 	switch {
-	case st.split == config.SplitPreferPrimary:
-		return home // reads go to a replica only when asked (pgdog_role comment), which pgdogd does not read
+	case st.split == config.SplitPreferPrimary && !asked:
+		return home // reads go to a replica only when the client asks
 	case st.split == config.SplitIncludePrimary, st.split == config.SplitIncludePrimaryIfReplicaBanned && anyBanned,
 		len(cands) == 0:
 		cands = append(cands, home)
 	}
-	var p *pool
+	var to *pool
 	switch st.strategy {
 	case config.BalanceRoundRobin:
-		p = cands[int(home.rr.Add(1)%uint64(len(cands)))]
+		to = cands[int(home.rr.Add(1)%uint64(len(cands)))]
 	case config.BalanceLeastActiveConnections:
-		p = leastActive(cands)
+		to = leastActive(cands)
 	default:
-		p = cands[rand.IntN(len(cands))]
+		to = cands[rand.IntN(len(cands))]
 	}
-	if p.isReplica() {
-		p.replica.routed.Add(1)
+	if to.isReplica() {
+		to.replica.routed.Add(1)
 	}
-	return p
+	return to
 }
 
 // leastActive is the pool with the fewest servers in use.
@@ -247,7 +249,7 @@ func (cl *client) reroute(from *pool) {
 	if cl.state != clWaiting || cl.via != from {
 		return // served, gone, or moved meanwhile
 	}
-	cl.via = cl.pool.pickRead(time.Now(), from)
+	cl.via = cl.pool.pickRead(time.Now(), from, false)
 	if s := cl.via.checkout(cl); s != nil {
 		cl.serve(s)
 	}
