@@ -335,12 +335,21 @@ func (c *Cluster) chownToRunAs(path string) error {
 	return nil
 }
 
-// processAlive reports whether a process with this PID exists (and is not a zombie we own).
+// processAlive reports whether a process with this PID exists and is not a zombie: a
+// postmaster that has exited stays a zombie until init reaps it, which took up to 2 s here,
+// and Stop would kill and wait for it all that time.
 func processAlive(pid int) bool {
-	if pid <= 0 {
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
 		return false
 	}
-	return syscall.Kill(pid, 0) == nil
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true // no /proc: kill's answer stands
+	}
+	// The state follows the command name, which is in parentheses and may hold spaces.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that is free now and that this
