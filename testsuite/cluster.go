@@ -51,6 +51,8 @@ type Cluster struct {
 	bin     string
 	runAs   string // OS user to run initdb/postgres as; empty when not root
 	pid     int    // postmaster PID while started
+	// extraConf and extraHBA are appended to postgresql.conf and pg_hba.conf by writeConfig.
+	extraConf, extraHBA string
 }
 
 // PGBin returns the folder holding initdb, pg_ctl and postgres.
@@ -95,7 +97,11 @@ func StartCluster(t testing.TB) *Cluster {
 
 // NewCluster runs initdb in a fresh /tmp folder, starts PostgreSQL and creates the test roles
 // and database. The caller must Close it.
-func NewCluster() (*Cluster, error) {
+func NewCluster() (*Cluster, error) { return newCluster("", "") }
+
+// newCluster is NewCluster with extraConf appended to postgresql.conf and extraHBA to
+// pg_hba.conf before the first start.
+func newCluster(extraConf, extraHBA string) (*Cluster, error) {
 	bin := PGBin()
 	if err := checkBinaries(bin); err != nil {
 		return nil, err
@@ -110,11 +116,13 @@ func NewCluster() (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{
-		Endpoint: Endpoint{Host: "127.0.0.1", Port: port},
-		Dir:      dir,
-		DataDir:  filepath.Join(dir, "data"),
-		LogFile:  filepath.Join(dir, "postgres.log"),
-		bin:      bin,
+		Endpoint:  Endpoint{Host: "127.0.0.1", Port: port},
+		Dir:       dir,
+		DataDir:   filepath.Join(dir, "data"),
+		LogFile:   filepath.Join(dir, "postgres.log"),
+		bin:       bin,
+		extraConf: extraConf,
+		extraHBA:  extraHBA,
 	}
 	if os.Geteuid() == 0 {
 		c.runAs = "postgres"
@@ -164,7 +172,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 password_encryption = 'scram-sha-256'
-`, c.Port, c.DataDir)
+`, c.Port, c.DataDir) + c.extraConf
 	f, err := os.OpenFile(filepath.Join(c.DataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("cannot open postgresql.conf: %w", err)
@@ -179,7 +187,7 @@ password_encryption = 'scram-sha-256'
 	// Order matters: bob must hit the md5 line before the catch-all scram line.
 	hba := "local all all scram-sha-256\n" +
 		"host all " + Bob.User + " 127.0.0.1/32 md5\n" +
-		"host all all 127.0.0.1/32 scram-sha-256\n"
+		"host all all 127.0.0.1/32 scram-sha-256\n" + c.extraHBA
 	if err := os.WriteFile(filepath.Join(c.DataDir, "pg_hba.conf"), []byte(hba), 0o600); err != nil {
 		return fmt.Errorf("cannot write pg_hba.conf: %w", err)
 	}
@@ -335,12 +343,21 @@ func (c *Cluster) chownToRunAs(path string) error {
 	return nil
 }
 
-// processAlive reports whether a process with this PID exists (and is not a zombie we own).
+// processAlive reports whether a process with this PID exists and is not a zombie: a
+// postmaster that has exited stays a zombie until init reaps it, which took up to 2 s here,
+// and Stop would kill and wait for it all that time.
 func processAlive(pid int) bool {
-	if pid <= 0 {
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
 		return false
 	}
-	return syscall.Kill(pid, 0) == nil
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true // no /proc: kill's answer stands
+	}
+	// The state follows the command name, which is in parentheses and may hold spaces.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that is free now and that this
