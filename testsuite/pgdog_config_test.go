@@ -20,20 +20,20 @@ const pgdogFullDir = "testdata/pgdog-full"
 // pgdogFullWarned are the keys of testdata/pgdog-full that pgdogd warns
 // about, once each: the PgDog keys it does not implement, by section.
 var pgdogFullWarned = map[string]string{
-	"general": `listen_backlog background_workers healthcheck_interval idle_healthcheck_interval
-		idle_healthcheck_delay healthcheck_timeout healthcheck_port require_healthcheck_on_discovery ban_timeout
-		ban_replica_lag ban_replica_lag_bytes rollback_timeout load_balancing_strategy read_write_strategy
-		read_write_split read_after_write_ms primary_functions route_unknown_functions_to_primary
+	"general": `listen_backlog background_workers
+		healthcheck_port require_healthcheck_on_discovery
+		rollback_timeout
+		read_after_write_ms primary_functions route_unknown_functions_to_primary
 		shutdown_termination_timeout broadcast_address broadcast_port query_log query_log_stdout
 		log_min_duration_parse log_query_sample_length query_size_limit query_size_limit_action
 		query_parser_enabled query_parser regex_parser_limit query_parser_engine prepared_statements_ttl
-		prepared_statements_ttl_jitter query_cache_limit passthrough_auth_debounce_delay connect_attempts connect_attempt_delay
+		prepared_statements_ttl_jitter query_cache_limit passthrough_auth_debounce_delay
 		query_timeout dry_run server_lifetime_jitter cross_shard_disabled dns_ttl pub_sub_channel_size
 		log_format log_level log_connections log_disconnections log_dedup_window log_dedup_threshold
 		two_phase_commit two_phase_commit_auto two_phase_commit_wal_dir two_phase_commit_wal_segment_size
 		two_phase_commit_wal_fsync_interval two_phase_commit_wal_checkpoint_interval expanded_explain
-		stats_period connection_recovery client_connection_recovery lsn_check_interval lsn_check_timeout
-		lsn_check_delay unique_id_min unique_id_function system_catalogs omnisharded_sticky
+		stats_period connection_recovery client_connection_recovery
+		unique_id_min unique_id_function system_catalogs omnisharded_sticky
 		resharding_copy_format sharding_lookup_cache_size sharding_lookup_timeout resharding_parallel_copies
 		resharding_copy_retry_max_attempts resharding_copy_retry_min_delay
 		resharding_replication_retry_max_attempts resharding_replication_retry_min_delay reload_schema_on_ddl
@@ -56,7 +56,6 @@ var pgdogFullWarned = map[string]string{
 
 // pgdogFullOther are the warnings of testdata/pgdog-full that are not about a key.
 var pgdogFullOther = []string{
-	`database "pgdogd_test": databases[2] (replica at `,
 	`database "sharded" is sharded (2 shards); pgdogd does not shard`,
 	`user "nopw" has no password and passthrough_auth is off: no client can log in as it`,
 	`database is given with databases: databases is used, as in PgDog`,
