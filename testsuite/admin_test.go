@@ -54,7 +54,7 @@ func TestAdminShowCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	pools := mustConsole(t, admin, "SHOW POOLS")
-	pools.wantPgDog(t, "SHOW POOLS", "cl_active")
+	pools.wantPgDog(t, "SHOW POOLS", "cl_active", "ban_reason", "reads", "bans", "health_checks", "health_check_failures")
 	row, ok := pools.find("user", Alice.User, "database", TestDatabase)
 	if !ok {
 		t.Fatalf("no SHOW POOLS row for alice: %v", pools.rows)

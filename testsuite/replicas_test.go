@@ -45,7 +45,7 @@ func TestReplicas(t *testing.T) {
 
 // replicaProxy starts pgdogd in front of the set: the primary and both replicas as one
 // database, with the admin console, fast health checks and short bans.
-func replicaProxy(t *testing.T, rs *ReplicaSet, tune func(*General)) (*Proxy, *pgx.Conn) {
+func replicaProxy(t testing.TB, rs *ReplicaSet, tune func(*General)) (*Proxy, *pgx.Conn) {
 	t.Helper()
 	cfg := DefaultConfig(rs.Primary)
 	cfg.Databases[0].Role = "primary"
