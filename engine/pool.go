@@ -90,11 +90,19 @@ func (p *pool) checkout(cl *client) *server {
 		p.mu.Unlock()
 		return nil
 	}
-	if s := p.popIdle(li); s != nil {
-		p.mu.Unlock()
-		return s
-	}
 	now := time.Now()
+	if s := p.popIdle(li); s != nil {
+		if limit := p.e.cfg.Load().General.IdleHealthcheckInterval; limit <= 0 || now.Sub(s.idleSince) < limit {
+			p.mu.Unlock()
+			return s
+		}
+		// Idle for long: checked first; the client waits for it (or another server).
+		cl.waitStart = now
+		p.waiters = append(p.waiters, cl)
+		p.mu.Unlock()
+		s.idleCheck()
+		return nil
+	}
 	cl.waitStart = now
 	p.waiters = append(p.waiters, cl)
 	if s := p.popStale(li, now); s != nil {

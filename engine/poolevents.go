@@ -16,6 +16,7 @@ type poolEvents struct {
 	cleaned             atomic.Int64 // servers reset with DISCARD ALL before going back to the pool
 	evictions           atomic.Int64 // statements closed on servers by prepared_statements_limit
 	idleTxTimeouts      atomic.Int64 // clients closed at client_idle_in_transaction_timeout
+	idleChecks          atomic.Int64 // idle servers checked with an empty query before use (idle_healthcheck_interval)
 }
 
 // connected counts a server login that took d.

@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"testing"
@@ -149,5 +150,39 @@ func TestParseLSN(t *testing.T) {
 		if _, err := parseLSN(bad); err == nil {
 			t.Errorf("parseLSN(%q) accepted", bad)
 		}
+	}
+}
+
+// TestIdleHealthCheck: a server idle longer than idle_healthcheck_interval answers an
+// empty query before the client's request reaches it; a fresher one is used at once.
+func TestIdleHealthCheck(t *testing.T) {
+	h := newHarness(t, opts{})
+	next := *h.e.cfg.Load()
+	next.General.IdleHealthcheckInterval = time.Minute
+	h.e.cfg.Store(&next)
+	s, sc := h.addServer()
+	_, cc := h.connect()
+	s.idleSince = time.Now().Add(-2 * time.Minute)
+	h.send(cc, queryMsg("select 1"))
+	if got := sc.take(); !bytes.Equal(got, queryMsg(";")) {
+		t.Fatalf("the stale server got %q first, want the empty query", got)
+	}
+	h.send(sc, cat([]byte{'I', 0, 0, 0, 4}, rfq('I'))) // EmptyQueryResponse, ReadyForQuery
+	if got := sc.take(); !bytes.Equal(got, queryMsg("select 1")) {
+		t.Fatalf("after the check the server got %q, want the client's query", got)
+	}
+	if out := cc.take(); len(out) != 0 {
+		t.Fatalf("the client saw %q of the check", out)
+	}
+	h.send(sc, cat(complete("SELECT 1"), rfq('I')))
+	if out := cc.take(); !bytes.Equal(out, cat(complete("SELECT 1"), rfq('I'))) {
+		t.Fatalf("the client got %q", out)
+	}
+	h.send(cc, queryMsg("select 2")) // idle for a moment only: no check
+	if got := sc.take(); !bytes.Equal(got, queryMsg("select 2")) {
+		t.Fatalf("a fresh server got %q, want the query at once", got)
+	}
+	if n := h.pool.events.idleChecks.Load(); n != 1 {
+		t.Fatalf("%d idle checks, want 1", n)
 	}
 }

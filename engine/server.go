@@ -75,7 +75,7 @@ func (s *server) setState(to serverState) {
 	case svActive:
 		ok = from == svIdle || from == svConnecting || from == svMigrating || from == svActive || from == svCanceling // active: handed from client to client
 	case svResetting:
-		ok = from == svActive || from == svCanceling
+		ok = from == svActive || from == svCanceling || from == svIdle // idle: its health checked before use
 	case svCanceling:
 		ok = from == svActive || from == svResetting
 	case svMigrating:
@@ -432,6 +432,18 @@ func (s *server) close(reason string) {
 // expired reports whether server_lifetime is over.
 func (s *server) expired(now time.Time) bool {
 	return s.pool.cfg.Lifetime > 0 && now.Sub(s.created) > s.pool.cfg.Lifetime
+}
+
+// idleCheck sends an empty query to a server that sat idle longer than
+// idle_healthcheck_interval before a client gets it: the answer puts it back in the pool,
+// for the waiter that took it out (finishCycle); a dead server is found here, and closed,
+// instead of failing the client's request.
+func (s *server) idleCheck() {
+	s.setState(svResetting)
+	s.l.sentOwn()
+	s.pool.events.idleChecks.Add(1)
+	s.loop.scratch = codec.AppendQuery(s.loop.scratch[:0], ";")
+	_, _ = s.conn.Write(s.loop.scratch)
 }
 
 // reset runs DISCARD ALL before the server goes back to the pool (session mode).
