@@ -106,24 +106,11 @@ func newCluster(extraConf, extraHBA string) (*Cluster, error) {
 	if err := checkBinaries(bin); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgdogd-test-")
+	c, err := placeCluster("pgdogd-test-", bin)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create cluster folder: %w", err)
-	}
-	port, err := FreePort()
-	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
-	c := &Cluster{
-		Endpoint:  Endpoint{Host: "127.0.0.1", Port: port},
-		Dir:       dir,
-		DataDir:   filepath.Join(dir, "data"),
-		LogFile:   filepath.Join(dir, "postgres.log"),
-		bin:       bin,
-		extraConf: extraConf,
-		extraHBA:  extraHBA,
-	}
+	c.extraConf, c.extraHBA = extraConf, extraHBA
 	if os.Geteuid() == 0 {
 		c.runAs = "postgres"
 	}
@@ -132,6 +119,26 @@ func newCluster(extraConf, extraHBA string) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// placeCluster makes a cluster's folder (named from prefix) and picks its port; nothing runs yet.
+func placeCluster(prefix, bin string) (*Cluster, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create cluster folder: %w", err)
+	}
+	port, err := FreePort()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &Cluster{
+		Endpoint: Endpoint{Host: "127.0.0.1", Port: port},
+		Dir:      dir,
+		DataDir:  filepath.Join(dir, "data"),
+		LogFile:  filepath.Join(dir, "postgres.log"),
+		bin:      bin,
+	}, nil
 }
 
 // initialize runs initdb, writes the configuration, starts the server and creates roles.

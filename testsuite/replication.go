@@ -201,23 +201,11 @@ func (s *ReplicaSet) LogTails(n int) string {
 
 // newReplica clones p into a fresh folder as the standby name, configures and starts it.
 func newReplica(p *Cluster, name string) (*Cluster, error) {
-	dir, err := os.MkdirTemp("", "pgdogd-test-"+name+"-")
+	c, err := placeCluster("pgdogd-test-"+name+"-", p.bin)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create %s folder: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	port, err := FreePort()
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	c := &Cluster{
-		Endpoint: Endpoint{Host: "127.0.0.1", Port: port},
-		Dir:      dir,
-		DataDir:  filepath.Join(dir, "data"),
-		LogFile:  filepath.Join(dir, "postgres.log"),
-		bin:      p.bin,
-		runAs:    p.runAs,
-	}
+	c.runAs = p.runAs
 	if err := c.cloneFrom(p, name); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -102,11 +102,7 @@ func TestReplicaKeyProblems(t *testing.T) {
 
 // TestReplicaKeysSet: SET takes the edges of each key's range and refuses what lies beyond.
 func TestReplicaKeysSet(t *testing.T) {
-	tests := []struct {
-		key, value string
-		want       func(g General) bool // nil: refused
-		msg        string
-	}{
+	tests := []setCase{
 		{"load_balancing_strategy", "round_robin", func(g General) bool { return g.LoadBalancingStrategy == BalanceRoundRobin }, ""},
 		{"load_balancing_strategy", "weighted_round_robin", nil, `load_balancing_strategy "weighted_round_robin" ` +
 			`is not one of random, round_robin, least_active_connections`},
@@ -136,22 +132,7 @@ func TestReplicaKeysSet(t *testing.T) {
 		{"lsn_check_delay", "9223372036854", func(g General) bool { return g.LsnCheckDelay == Never }, ""},
 		{"lsn_check_delay", "9223372036855", nil, `lsn_check_delay must be a whole number of milliseconds from 0, got "9223372036855"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
-			g := defaultGeneral()
-			err := SetGeneral(&g, tt.key, tt.value)
-			switch {
-			case tt.want == nil && (err == nil || err.Error() != tt.msg):
-				t.Errorf("err = %v, want %q", err, tt.msg)
-			case tt.want == nil && g != defaultGeneral():
-				t.Errorf("refused SET changed the settings: %+v", g)
-			case tt.want != nil && err != nil:
-				t.Errorf("refused: %v", err)
-			case tt.want != nil && !tt.want(g):
-				t.Errorf("not applied: %+v", g)
-			}
-		})
-	}
+	runSetCases(t, tests)
 }
 
 // TestReplicaKeysEnv: PGDOG_<KEY> overrides the file, and a bad value is a problem of the environment.

@@ -53,11 +53,7 @@ func TestRegistryDeclaresEachKeyOnce(t *testing.T) {
 // TestSetGeneral: SET accepts the edges of each runtime key's range and
 // refuses what lies beyond, with the texts the admin console shows.
 func TestSetGeneral(t *testing.T) {
-	tests := []struct {
-		key, value string
-		want       func(g General) bool // nil: refused
-		msg        string
-	}{
+	tests := []setCase{
 		{"mirror_exposure", "0", func(g General) bool { return g.MirrorExposure == 0 }, ""},
 		{"mirror_exposure", "1.0", func(g General) bool { return g.MirrorExposure == 1 }, ""},
 		{"mirror_exposure", "0.25", func(g General) bool { return g.MirrorExposure == 0.25 }, ""},
@@ -87,6 +83,20 @@ func TestSetGeneral(t *testing.T) {
 		{"server_lifetime", "-1", nil, `server_lifetime must be a whole number of milliseconds from 0, got "-1"`},
 		{"shutdown_timeout", "0", func(g General) bool { return g.ShutdownTimeout == 0 }, ""},
 	}
+	runSetCases(t, tests)
+}
+
+// setCase is one admin SET of a [general] key: want checks the result, nil when SET must
+// refuse it with msg.
+type setCase struct {
+	key, value string
+	want       func(g General) bool
+	msg        string
+}
+
+// runSetCases runs each SET on the defaults.
+func runSetCases(t *testing.T, tests []setCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
 			g := defaultGeneral()
