@@ -66,7 +66,10 @@ type client struct {
 	expecting  bool      // a migrating server is on its way; guarded by pool.mu
 	// via is the pool the transaction in progress takes its server from: the
 	// client's own, or one of its replicas (replicas.go); nil means pool.
-	via         *pool
+	via *pool
+	// heldBegin is a BEGIN answered without a server (read_write_strategy =
+	// "aggressive"), sent to the server the next request is routed to; empty when none.
+	heldBegin   []byte
 	txStart     time.Time // the current transaction's first request
 	connectedAt time.Time
 	stmtsOn     bool // prepared statements are rewritten (transaction mode)
@@ -199,6 +202,12 @@ func (cl *client) forward() gnet.Action {
 			cl.txStart = time.Now()
 			cl.beginTx()
 		}
+		if s == nil && cl.holdBegin(&p) {
+			// A BEGIN answered here: the next request chooses the server.
+			off += n
+			r.from = off
+			continue
+		}
 		if s == nil {
 			cl.via = cl.route(buf[off:])
 			if s = cl.via.checkout(cl); s == nil {
@@ -270,6 +279,7 @@ func (cl *client) link(s *server) {
 	if cl.stmtsOn {
 		b = cl.evict(s, b)
 	}
+	b = cl.sendHeldBegin(s, b)
 	if len(b) > 0 {
 		_, _ = s.conn.Write(b)
 	}

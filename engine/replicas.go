@@ -293,3 +293,57 @@ func (p *pool) replicaInfo() ReplicaInfo {
 	}
 	return info
 }
+
+// beginTag is the reply pgdogd gives a BEGIN it holds back: CommandComplete "BEGIN".
+var beginTag = []byte{codec.MsgCommandComplete, 0, 0, 0, 10, 'B', 'E', 'G', 'I', 'N', 0}
+
+// holdBegin answers a BEGIN that stands alone, with read_write_strategy = "aggressive",
+// without a server: the transaction is routed by its first statement after it (as PgDog
+// does), and the BEGIN goes to that server first, its answer hidden (link). It reports
+// whether it took frame, a whole Query at the start of the client's buffer.
+func (cl *client) holdBegin(p *codec.Piece) bool {
+	home := cl.pool
+	if len(home.replicas) == 0 || home.cfg.mode == config.ModeSession || p.Type != codec.MsgQuery || !p.Whole() ||
+		cl.e.cfg.Load().General.ReadWriteStrategy != config.StrategyAggressive {
+		return false
+	}
+	sql := p.Body()
+	if len(cl.heldBegin) > 0 || !sqlscan.StartsTransaction(sql) || sqlscan.BeginsReadOnly(sql) || !oneStatement(sql) {
+		return false
+	}
+	if role := cl.roleAsked(p.Bytes); role == "primary" || role == "force-primary" {
+		return false
+	}
+	cl.heldBegin = append(cl.heldBegin[:0], p.Bytes...)
+	if cl.cap.buf != nil {
+		cl.captureRequest(p.Bytes) // the mirror runs the BEGIN as the client sent it
+	}
+	reply := codec.AppendReadyForQuery(append(cl.loop.scratch[:0], beginTag...), 'T')
+	if cl.cap.compare {
+		cl.cap.reply(beginTag)
+		cl.cap.reply(reply[len(beginTag):])
+	}
+	_, _ = cl.conn.Write(reply)
+	cl.loop.scratch = reply[:0]
+	return true
+}
+
+// oneStatement reports whether sql holds a single statement.
+func oneStatement(sql []byte) bool {
+	stmts := sqlscan.Split(sql)
+	_, _, ok := stmts.Next()
+	_, _, more := stmts.Next()
+	return ok && !more
+}
+
+// sendHeldBegin appends the BEGIN the client's transaction started with, held back until
+// a server was chosen, to b as pgdogd's own request (its answer is hidden).
+func (cl *client) sendHeldBegin(s *server, b []byte) []byte {
+	if len(cl.heldBegin) == 0 {
+		return b
+	}
+	b = append(b, cl.heldBegin...)
+	cl.heldBegin = cl.heldBegin[:0]
+	s.l.sentOwn()
+	return b
+}

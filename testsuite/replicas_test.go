@@ -37,6 +37,7 @@ func TestReplicas(t *testing.T) {
 	conn.Close(ctx)
 	rs.WaitCaughtUp(t, 30*time.Second)
 	t.Run("Routing", func(t *testing.T) { testReplicaRouting(t, rs) })
+	t.Run("Aggressive", func(t *testing.T) { testReplicaAggressive(t, rs) })
 	t.Run("Spread", func(t *testing.T) { testReplicaSpread(t, rs) })
 	t.Run("ReplicaDown", func(t *testing.T) { testReplicaDown(t, rs) })
 	t.Run("Lag", func(t *testing.T) { testReplicaLag(t, rs) })
@@ -351,5 +352,49 @@ func testReplicasAllDown(t *testing.T, rs *ReplicaSet) {
 		if rec := inRecovery(ctx, t, conn, "select pg_is_in_recovery()", pgx.QueryExecModeSimpleProtocol); rec {
 			t.Fatalf("read %d went to a replica with every replica banned", i)
 		}
+	}
+}
+
+// testReplicaAggressive: with read_write_strategy = "aggressive", a transaction is routed by
+// its first statement after BEGIN: one that starts with a read runs on a replica, one that
+// starts with a write on the primary; with "conservative" both run on the primary.
+func testReplicaAggressive(t *testing.T, rs *ReplicaSet) {
+	for _, strategy := range []string{"aggressive", "conservative"} {
+		p, _ := replicaProxy(t, rs, func(g *General) { g.ReadWriteStrategy = strategy })
+		ctx := testCtx(t, 30*time.Second)
+		conn := p.MustConnect(t, Alice)
+		for _, tc := range []struct {
+			first   string
+			replica bool
+		}{
+			{"select abalance from pgbench_accounts where aid = 1", strategy == "aggressive"},
+			{"insert into rp_writes default values", false},
+		} {
+			tx, err := conn.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(ctx, tc.first); err != nil {
+				t.Fatalf("%s: %s: %v", strategy, tc.first, err)
+			}
+			var rec bool
+			if err := tx.QueryRow(ctx, "select pg_is_in_recovery()").Scan(&rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatalf("%s: COMMIT after %s: %v", strategy, tc.first, err)
+			}
+			if rec != tc.replica {
+				t.Errorf("%s: a transaction starting with %q ran in recovery %v, want %v", strategy, tc.first, rec, tc.replica)
+			}
+		}
+		// A held BEGIN the client ends at once, and a second BEGIN, behave as on PostgreSQL.
+		if _, err := conn.Exec(ctx, "BEGIN", pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Fatalf("%s: ROLLBACK of an empty transaction: %v", strategy, err)
+		}
+		conn.Close(ctx)
 	}
 }
