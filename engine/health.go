@@ -48,6 +48,20 @@ func (p *pool) healthCheck(st replicaSettings) {
 	}
 }
 
+// checkNow runs a health check at once, after a sign of trouble (a lost server
+// connection): a failure bans the replica. One runs at a time; the others are dropped.
+func (p *pool) checkNow(why string) {
+	if !p.replica.probing.CompareAndSwap(false, true) {
+		return
+	}
+	defer p.replica.probing.Store(false)
+	p.replica.checks.Add(1)
+	if err := p.probe(replicaSettingsOf(p.e.cfg.Load())); err != nil {
+		p.replica.checkFails.Add(1)
+		p.ban(why + "; " + err.Error())
+	}
+}
+
 // probe logs in, runs an empty query within healthcheck_timeout and, when a lag threshold
 // is set, compares the replica's replayed WAL with the primary's.
 func (p *pool) probe(st replicaSettings) error {

@@ -23,6 +23,7 @@ type replicaState struct {
 	routed      atomic.Int64 // transactions sent here to read
 	checks      atomic.Int64 // health checks run
 	checkFails  atomic.Int64 // of which failed
+	probing     atomic.Bool  // a check after a lost connection runs (checkNow)
 }
 
 // banned reports whether the replica is banned: from a failure until a health check
@@ -146,7 +147,7 @@ func (cl *client) bindReads(body, unnamed []byte) bool {
 		return unnamed != nil
 	}
 	st := cl.stmts.named[string(name)]
-	return st != nil && sqlscan.ReadOnly([]byte(st.Query))
+	return st != nil && st.Reads
 }
 
 // pickRead chooses the pool a read goes to among the replicas that are not banned (and

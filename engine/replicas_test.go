@@ -31,7 +31,7 @@ func encode(t *testing.T, msgs ...pgproto3.FrontendMessage) []byte {
 func TestReadsOnly(t *testing.T) {
 	cl := &client{}
 	cl.stmts.named = map[string]*prepared.Stmt{
-		"r": {Query: "select * from t where id = $1"},
+		"r": {Query: "select * from t where id = $1", Reads: true},
 		"w": {Query: "update t set v = 1 where id = $1"},
 	}
 	sel := &pgproto3.Parse{Query: "select 1"}

@@ -412,7 +412,7 @@ func (s *server) onClose(c gnet.Conn, err error) {
 	s.pool.dropped(s, nil)
 	s.pool.e.stats.serversClosed.Add(1)
 	if !s.closing && s.pool.isReplica() {
-		s.pool.ban("server connection lost") // the replica may be down: reads go elsewhere until a check passes
+		go s.pool.checkNow("server connection lost") // the replica may be down: banned if a check fails now
 	}
 	if err != nil {
 		s.pool.e.log.Debug("server connection closed", "err", err, "database", s.pool.cfg.database)

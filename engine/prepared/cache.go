@@ -3,6 +3,7 @@
 package prepared
 
 import (
+	"github.com/pgdogd/pgdogd/codec/sqlscan"
 	"sync"
 	"sync/atomic"
 
@@ -19,6 +20,9 @@ type Stmt struct {
 	// drops: what the statement drops when it runs (DEALLOCATE ALL,
 	// DISCARD ALL, DEALLOCATE of a shared name). Immutable.
 	Drops Dropping
+	// Reads says the statement only reads (sqlscan.ReadOnly): a transaction
+	// that binds it may go to a replica. Immutable.
+	Reads bool
 	// validated is set once a server accepted the statement's Parse: a
 	// later Parse of it may be answered without a server.
 	Validated atomic.Bool
@@ -55,6 +59,7 @@ func (c *Cache) Get(query, types []byte) *Stmt {
 	st := &Stmt{ID: c.next, Name: Name(c.next), Query: string(query)}
 	st.Parse = codec.AppendParse(nil, st.Name, query, types)
 	st.Drops = DroppingOf(query)
+	st.Reads = sqlscan.ReadOnly(query)
 	c.byKey[string(c.key)] = st
 	c.byID[st.ID] = st
 	c.bytes.Add(int64(len(c.key) + len(st.Name) + len(st.Query) + len(st.Parse)))

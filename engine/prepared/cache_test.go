@@ -22,3 +22,13 @@ func TestCacheBytes(t *testing.T) {
 		t.Fatalf("a statement found again: %d bytes, want %d", c.Bytes(), want)
 	}
 }
+
+func TestCacheKnowsReads(t *testing.T) {
+	c := NewCache()
+	if st := c.Get([]byte("select * from t where id = $1"), nil); !st.Reads {
+		t.Errorf("a SELECT is not marked as a read")
+	}
+	if st := c.Get([]byte("select nextval('s')"), nil); st.Reads {
+		t.Errorf("a SELECT of nextval is marked as a read")
+	}
+}
