@@ -69,7 +69,11 @@ type client struct {
 	via *pool
 	// heldBegin is a BEGIN answered without a server (read_write_strategy =
 	// "aggressive"), sent to the server the next request is routed to; empty when none.
-	heldBegin   []byte
+	heldBegin []byte
+	// role is the session's pgdog.role once the client SET or RESET it (roleSet);
+	// before that, its startup setting counts.
+	role        string
+	roleSet     bool
 	txStart     time.Time // the current transaction's first request
 	connectedAt time.Time
 	stmtsOn     bool // prepared statements are rewritten (transaction mode)
@@ -337,6 +341,9 @@ func (cl *client) sees(p *codec.Piece) {
 		m = cl.marked[string(name)]
 	case codec.MsgQuery:
 		m = session.MarkOf(p.Body())
+		if m.Settings && len(cl.pool.replicas) > 0 {
+			cl.noteRole(p.Body())
+		}
 	case codec.MsgParse:
 		name, sql, _, _ := prepared.ParseBody(p.Body())
 		if m = session.MarkOf(sql); m != (session.Mark{}) {

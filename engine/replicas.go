@@ -5,6 +5,7 @@ package engine
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -81,8 +82,66 @@ func (cl *client) roleAsked(buf []byte) string {
 			}
 		}
 	}
+	if cl.roleSet {
+		return cl.role
+	}
 	role, _ := cl.params.Get("pgdog.role")
 	return role
+}
+
+// noteRole follows the client's SET pgdog.role TO 'value' and RESET pgdog.role (or RESET
+// ALL) in a Query's statements. SET LOCAL is not followed: it lasts one transaction.
+func (cl *client) noteRole(sql []byte) {
+	stmts := sqlscan.Split(sql)
+	for {
+		stmt, _, ok := stmts.Next()
+		if !ok {
+			return
+		}
+		if value, ok := roleSetting(stmt); ok {
+			cl.role, cl.roleSet = value, true
+		}
+	}
+}
+
+// roleSetting reads a statement that sets pgdog.role (its value) or resets it ("", by
+// RESET pgdog.role or RESET ALL); ok is false for any other statement.
+func roleSetting(stmt []byte) (value string, ok bool) {
+	toks := sqlscan.Tokenize(stmt)
+	t, ok := toks.Next()
+	reset := ok && t.Is(stmt, "reset")
+	if !ok || !reset && !t.Is(stmt, "set") {
+		return "", false
+	}
+	if t, ok = toks.Next(); ok && t.Is(stmt, "session") && !reset {
+		t, ok = toks.Next()
+	}
+	if reset && ok && t.Is(stmt, "all") {
+		return "", true
+	}
+	if !ok || !t.Is(stmt, "pgdog") {
+		return "", false
+	}
+	if t, ok = toks.Next(); !ok || string(t.Text(stmt)) != "." {
+		return "", false
+	}
+	if t, ok = toks.Next(); !ok || !t.Is(stmt, "role") {
+		return "", false
+	}
+	if reset {
+		return "", true
+	}
+	if t, ok = toks.Next(); !ok || !(t.Is(stmt, "to") || string(t.Text(stmt)) == "=") {
+		return "", false
+	}
+	if t, ok = toks.Next(); !ok {
+		return "", false
+	}
+	v := string(t.Text(stmt))
+	if t.Kind == sqlscan.String && len(v) >= 2 {
+		v = v[1 : len(v)-1]
+	}
+	return strings.ToLower(v), true
 }
 
 // readsOnly reports whether the frames at the start of buf, up to the first sync point

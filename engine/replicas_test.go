@@ -186,3 +186,25 @@ func TestIdleHealthCheck(t *testing.T) {
 		t.Fatalf("%d idle checks, want 1", n)
 	}
 }
+
+func TestRoleSetting(t *testing.T) {
+	for _, tc := range []struct {
+		stmt, value string
+		ok          bool
+	}{
+		{"SET pgdog.role TO 'primary'", "primary", true},
+		{"set session pgdog.role = replica", "replica", true},
+		{"SET pgdog.role TO 'Primary'", "primary", true},
+		{"RESET pgdog.role", "", true},
+		{"reset all", "", true},
+		{"SET LOCAL pgdog.role TO 'primary'", "", false},
+		{"SET work_mem TO '1MB'", "", false},
+		{"SET pgdog.shard TO 1", "", false},
+		{"select 1", "", false},
+	} {
+		v, ok := roleSetting([]byte(tc.stmt))
+		if v != tc.value || ok != tc.ok {
+			t.Errorf("roleSetting(%q) = %q, %v; want %q, %v", tc.stmt, v, ok, tc.value, tc.ok)
+		}
+	}
+}

@@ -109,6 +109,24 @@ func testReplicaRouting(t *testing.T, rs *ReplicaSet) {
 	if _, err := conn.Exec(ctx, "insert into rp_writes default values"); err != nil {
 		t.Errorf("a write through pgdogd: %v", err)
 	}
+	// The client chooses: a comment for one statement, pgdog.role for its session.
+	simple := pgx.QueryExecModeSimpleProtocol
+	if inRecovery(ctx, t, conn, "/* pgdog_role: primary */ select pg_is_in_recovery()", simple) {
+		t.Errorf("a read with /* pgdog_role: primary */ went to a replica")
+	}
+	for _, step := range []struct {
+		set     string
+		replica bool
+	}{{"SET pgdog.role TO 'primary'", false}, {"RESET pgdog.role", true}} {
+		if _, err := conn.Exec(ctx, step.set, simple); err != nil {
+			t.Fatalf("%s: %v", step.set, err)
+		}
+		for range 3 {
+			if got := inRecovery(ctx, t, conn, "select pg_is_in_recovery()", simple); got != step.replica {
+				t.Errorf("after %s: a read in recovery %v, want %v", step.set, got, step.replica)
+			}
+		}
+	}
 }
 
 // settledCommits reads pg_stat_database.xact_commit of TestDatabase on each cluster once
