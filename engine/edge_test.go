@@ -20,11 +20,18 @@ import (
 // fatalCode returns the SQLSTATE of the one ErrorResponse b holds, or "".
 func fatalCode(t *testing.T, b []byte) string {
 	t.Helper()
-	i := bytes.IndexByte(b, codec.MsgErrorResponse)
-	if i < 0 {
-		return ""
+	// Frame by frame: an 'E' byte may stand inside another message (a cancel key).
+	for len(b) > 0 {
+		typ, size, complete, err := codec.NextFrame(b, 0)
+		if err != nil || !complete {
+			t.Fatalf("not whole frames: %q", b)
+		}
+		if typ == codec.MsgErrorResponse {
+			return errorCode(b[:size])
+		}
+		b = b[size:]
 	}
-	return errorCode(b[i:])
+	return ""
 }
 
 func TestLoginTimeout(t *testing.T) {
