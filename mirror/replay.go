@@ -96,7 +96,11 @@ var outcomeTypes = codec.Types(codec.MsgReadyForQuery, codec.MsgCommandComplete,
 const maxWholeReply = 1 << 20
 
 // NewReplayer returns a Replayer with a 64 KiB read buffer.
-func NewReplayer() *Replayer { return &Replayer{rbuf: make([]byte, 64<<10)} }
+func NewReplayer() *Replayer { return &Replayer{rbuf: make([]byte, readBuf)} }
+
+// readBuf is the read buffer a Replayer keeps; one reply read whole may grow it for a
+// replay, up to maxWholeReply (makeRoom), and it is made small again after.
+const readBuf = 64 << 10
 
 // Result is what one replay observed.
 type Result struct {
@@ -182,6 +186,9 @@ func (r *Replayer) Replay(c io.ReadWriter, txn []byte, start time.Time, sleep Sl
 		}
 	}
 	err := r.drain(c, false)
+	if len(r.rbuf) > readBuf && r.have == 0 {
+		r.rbuf = make([]byte, readBuf) // a large reply's room is not kept by an idle goroutine
+	}
 	res.Errors = r.errors
 	if err == nil && (r.have > 0 || !r.replies.AtBoundary()) {
 		err = ErrTrailing

@@ -70,6 +70,9 @@ func TestReplayRecordsOutcomes(t *testing.T) {
 		if _, err := r.Replay(dest, txn, clock.now(), clock.sleep); err != nil {
 			t.Fatalf("chunk %d: %v", chunk, err)
 		}
+		if len(r.rbuf) != readBuf {
+			t.Errorf("chunk %d: the read buffer kept %d bytes after the replay, want %d", chunk, len(r.rbuf), readBuf)
+		}
 		var kinds, tags []string
 		buf := r.Outcomes()
 		for len(buf) > 0 {
