@@ -28,8 +28,8 @@ type replicaState struct {
 }
 
 // banned reports whether the replica is banned: from a failure until a health check
-// passes, at least ban_timeout later. (now is for the callers' single clock read.)
-func (p *pool) banned(time.Time) bool { return p.replica.bannedUntil.Load() != 0 }
+// passes, at least ban_timeout later.
+func (p *pool) banned() bool { return p.replica.bannedUntil.Load() != 0 }
 
 // isReplica reports whether p serves one of its database's replicas.
 func (p *pool) isReplica() bool { return p.home != nil }
@@ -59,12 +59,12 @@ func (cl *client) route(buf []byte) *pool {
 	case "primary", "force-primary":
 		return home
 	case "replica", "force-replica":
-		return home.pickRead(time.Now(), nil, true)
+		return home.pickRead(nil, true)
 	}
 	if !cl.readsOnly(buf) {
 		return home
 	}
-	return home.pickRead(time.Now(), nil, false)
+	return home.pickRead(nil, false)
 }
 
 // roleAsked is the role the transaction's first frame asks for in a pgdog_role comment,
@@ -213,15 +213,16 @@ func (cl *client) bindReads(body, unnamed []byte) bool {
 // the primary, as read_write_split says), by load_balancing_strategy; the primary when
 // none is left. except, when set, is not chosen; asked says the client asked for a
 // replica (pgdog_role), which read_write_split = prefer_primary waits for.
-func (p *pool) pickRead(now time.Time, except *pool, asked bool) *pool {
+func (p *pool) pickRead(except *pool, asked bool) *pool {
 	home := p
 	st := replicaSettingsOf(home.e.cfg.Load())
 	var buf [8]*pool
 	cands := buf[:0]
 	anyBanned := false
 	for _, r := range home.replicas {
-		if r.banned(now) || r == except {
-			anyBanned = anyBanned || r.banned(now)
+		banned := r.banned()
+		anyBanned = anyBanned || banned
+		if banned || r == except {
 			continue
 		}
 		cands = append(cands, r)
@@ -276,7 +277,7 @@ func (cl *client) waitPool() *pool {
 func (p *pool) ban(reason string) {
 	st := replicaSettingsOf(p.e.cfg.Load())
 	now := time.Now()
-	was := p.banned(now)
+	was := p.banned()
 	p.replica.bannedUntil.Store(now.Add(st.banTimeout).UnixNano())
 	p.replica.banReason.Store(&reason)
 	if !was {
@@ -309,7 +310,7 @@ func (cl *client) reroute(from *pool) {
 	if cl.state != clWaiting || cl.via != from {
 		return // served, gone, or moved meanwhile
 	}
-	cl.via = cl.pool.pickRead(time.Now(), from, false)
+	cl.via = cl.pool.pickRead(from, false)
 	if s := cl.via.checkout(cl); s != nil {
 		cl.serve(s)
 	}
@@ -346,7 +347,7 @@ func newReplicaPools(e *Engine, cfg *config.Config, home *pool) []*pool {
 // replicaInfo is the pool's role, ban and counters, for SHOW POOLS and the metrics.
 func (p *pool) replicaInfo() ReplicaInfo {
 	r := &p.replica
-	info := ReplicaInfo{Role: p.role(), Banned: p.banned(time.Now()), Bans: r.bans.Load(), Unbans: r.unbans.Load(),
+	info := ReplicaInfo{Role: p.role(), Banned: p.banned(), Bans: r.bans.Load(), Unbans: r.unbans.Load(),
 		Checks: r.checks.Load(), CheckFailures: r.checkFails.Load(), Reads: r.routed.Load()}
 	if reason := r.banReason.Load(); reason != nil && info.Banned {
 		info.BanReason = *reason

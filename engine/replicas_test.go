@@ -80,7 +80,7 @@ func TestPickRead(t *testing.T) {
 	home, r0, r1 := replicaFixture(g)
 	seen := map[*pool]int{}
 	for range 10 {
-		seen[home.pickRead(now, nil, false)]++
+		seen[home.pickRead(nil, false)]++
 	}
 	if seen[r0] != 5 || seen[r1] != 5 {
 		t.Errorf("round robin over two replicas: %d and %d of 10, primary %d", seen[r0], seen[r1], seen[home])
@@ -90,15 +90,15 @@ func TestPickRead(t *testing.T) {
 	}
 	r0.replica.bannedUntil.Store(now.Add(time.Hour).UnixNano())
 	for range 4 {
-		if p := home.pickRead(now, nil, false); p != r1 {
+		if p := home.pickRead(nil, false); p != r1 {
 			t.Fatalf("with replica 0 banned, a read went to %p, want replica 1", p)
 		}
 	}
-	if p := home.pickRead(now, r1, false); p != home {
+	if p := home.pickRead(r1, false); p != home {
 		t.Errorf("with replica 0 banned and replica 1 excluded: %p, want the primary", p)
 	}
 	r1.replica.bannedUntil.Store(now.Add(time.Hour).UnixNano())
-	if p := home.pickRead(now, nil, false); p != home {
+	if p := home.pickRead(nil, false); p != home {
 		t.Errorf("every replica banned: %p, want the primary", p)
 	}
 
@@ -106,7 +106,7 @@ func TestPickRead(t *testing.T) {
 	home, r0, r1 = replicaFixture(g)
 	seen = map[*pool]int{}
 	for range 9 {
-		seen[home.pickRead(now, nil, false)]++
+		seen[home.pickRead(nil, false)]++
 	}
 	if seen[home] != 3 || seen[r0] != 3 || seen[r1] != 3 {
 		t.Errorf("include_primary: %d / %d / %d of 9, want 3 each", seen[home], seen[r0], seen[r1])
@@ -114,10 +114,10 @@ func TestPickRead(t *testing.T) {
 
 	g.ReadWriteSplit = config.SplitPreferPrimary
 	home, _, _ = replicaFixture(g)
-	if p := home.pickRead(now, nil, false); p != home {
+	if p := home.pickRead(nil, false); p != home {
 		t.Errorf("prefer_primary: a read went to a replica")
 	}
-	if p := home.pickRead(now, nil, true); p == home {
+	if p := home.pickRead(nil, true); p == home {
 		t.Errorf("prefer_primary: a read that asks for a replica stayed on the primary")
 	}
 }
@@ -127,7 +127,7 @@ func TestBanAndUnban(t *testing.T) {
 	home.e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	r0.cfg = poolConfig{host: "r0", port: 5432, database: "db", user: "u"}
 	r0.ban("health check: refused")
-	if !r0.banned(time.Now()) || r0.replica.bans.Load() != 1 {
+	if !r0.banned() || r0.replica.bans.Load() != 1 {
 		t.Fatalf("not banned after ban")
 	}
 	r0.ban("again") // extends, counts once
@@ -135,7 +135,7 @@ func TestBanAndUnban(t *testing.T) {
 		t.Errorf("second ban: %+v", r0.replicaInfo())
 	}
 	r0.unban()
-	if r0.banned(time.Now()) || r0.replica.unbans.Load() != 1 || r0.replicaInfo().Role != config.RoleReplica {
+	if r0.banned() || r0.replica.unbans.Load() != 1 || r0.replicaInfo().Role != config.RoleReplica {
 		t.Errorf("after unban: %+v", r0.replicaInfo())
 	}
 }
